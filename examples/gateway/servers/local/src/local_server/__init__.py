@@ -1,0 +1,1 @@
+"""MCP server on the stdio transport."""

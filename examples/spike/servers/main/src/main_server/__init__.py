@@ -1,0 +1,1 @@
+"""Spike MCP server (Streamable HTTP)."""

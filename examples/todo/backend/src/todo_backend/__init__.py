@@ -1,0 +1,1 @@
+"""Todo backend HTTP API."""

@@ -1,0 +1,1 @@
+"""Todo MCP server (Streamable HTTP)."""

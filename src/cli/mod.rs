@@ -1,0 +1,122 @@
+//! The command line: parsing and dispatch. Each command is a few lines over the pipeline.
+
+mod render;
+
+use crate::error::{Error, Result};
+use crate::pipeline::{find_config, Project};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mcpstack",
+    version,
+    about = "Render and run a production-grade stack for MCP servers from one mcp-stack.yaml",
+    after_help = "Examples:\n  mcpstack validate\n  mcpstack render\n  mcpstack render --check\n  mcpstack --config examples/spike/mcp-stack.yaml render"
+)]
+pub struct Cli {
+    /// The configuration file [default: mcp-stack.yaml here or in a parent folder]
+    #[arg(long, short = 'c', global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print only errors
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// When to use colour
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check the configuration without writing anything
+    #[command(
+        after_help = "Examples:\n  mcpstack validate\n  mcpstack -c path/to/mcp-stack.yaml validate"
+    )]
+    Validate,
+    /// Write every generated file into the output folder
+    #[command(
+        after_help = "Examples:\n  mcpstack render            write what changed\n  mcpstack render --check    exit 1 if any file is missing, stale or edited (for CI)\n  mcpstack render --diff     show what render would change\n  mcpstack render --force    overwrite files edited by hand"
+    )]
+    Render(render::Args),
+    /// Print the JSON Schema of mcp-stack.yaml
+    #[command(after_help = "Examples:\n  mcpstack schema > mcp-stack.schema.json")]
+    Schema,
+}
+
+/// Output settings shared by the commands.
+pub struct Out {
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+impl Out {
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            println!("{}", msg.as_ref());
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<i32> {
+    let out = Out {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    match &cli.command {
+        Command::Schema => {
+            let text = serde_json::to_string_pretty(&crate::config::schema::json_schema())
+                .map_err(anyhow::Error::from)?;
+            println!("{text}");
+            Ok(0)
+        }
+        Command::Validate => {
+            let project = load(&cli, &out)?;
+            out.info(format!(
+                "{} is valid: {} server(s), {} service(s)",
+                project.source.file.display(),
+                project.config.servers.len(),
+                project.config.services.len()
+            ));
+            Ok(0)
+        }
+        Command::Render(args) => {
+            let project = load(&cli, &out)?;
+            render::run(&project, args, &out)
+        }
+    }
+}
+
+/// Finds, loads and validates the configuration, printing its warnings.
+pub fn load(cli: &Cli, out: &Out) -> Result<Project> {
+    let file = match &cli.config {
+        Some(f) => f.clone(),
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+            find_config(&cwd).ok_or_else(|| {
+                Error::NoConfig(format!(
+                    "no mcp-stack.yaml in {} or its parent folders",
+                    cwd.display()
+                ))
+            })?
+        }
+    };
+    let project = Project::load(&file)?;
+    if !out.quiet {
+        for w in project.warning_text() {
+            eprintln!("{w}");
+        }
+    }
+    Ok(project)
+}

@@ -1,0 +1,73 @@
+//! `mcpstack render`: write, check or diff the generated files.
+
+use super::Out;
+use crate::error::{Error, Result};
+use crate::output::{self, State};
+use crate::pipeline::Project;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Write nothing; exit 1 and list every file that is missing, stale or edited by hand
+    #[arg(long, conflicts_with = "diff")]
+    pub check: bool,
+    /// Write nothing; print a unified diff of what render would change
+    #[arg(long)]
+    pub diff: bool,
+    /// Overwrite or remove generated files even if they were edited by hand
+    #[arg(long, conflicts_with_all = ["check", "diff"])]
+    pub force: bool,
+}
+
+pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
+    let files = project.render()?;
+    let dir = project.output_dir();
+    let shown = display_dir(project);
+    if args.check || args.diff {
+        let entries = output::plan(&dir, &files)?;
+        let changed: Vec<_> = entries
+            .iter()
+            .filter(|e| e.state != State::UpToDate)
+            .collect();
+        for e in &changed {
+            if args.diff || out.verbose || args.check {
+                print!("{}", output::diff(e));
+            }
+        }
+        if args.check {
+            if changed.is_empty() {
+                out.info(format!("{shown}: {} file(s) up to date", entries.len()));
+                return Ok(0);
+            }
+            return Err(Error::Drift {
+                dir: shown,
+                files: changed
+                    .iter()
+                    .map(|e| format!("{} ({})", e.path, output::describe(e)))
+                    .collect(),
+            });
+        }
+        return Ok(0);
+    }
+    let report = output::write(&dir, &project.stack.config_file, &files, args.force)?;
+    for f in &report.written {
+        if out.verbose {
+            out.info(format!("  wrote   {shown}/{f}"));
+        }
+    }
+    for f in &report.removed {
+        out.info(format!("  removed {shown}/{f} (no longer generated)"));
+    }
+    out.info(format!(
+        "{shown}: {} written, {} removed, {} unchanged",
+        report.written.len(),
+        report.removed.len(),
+        report.unchanged
+    ));
+    Ok(0)
+}
+
+fn display_dir(project: &Project) -> String {
+    let dir = project.output_dir();
+    let text = dir.display().to_string();
+    text.strip_prefix("./").unwrap_or(&text).to_string()
+}

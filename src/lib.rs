@@ -1,0 +1,14 @@
+//! mcpstack: one `mcp-stack.yaml` → a reviewed, reproducible deployment of MCP servers.
+//!
+//! config file → [`config`] (parsed, validated) → [`model`] (resolved stack) →
+//! [`render`] (pure renderers) → [`output`] (render, --check, --diff).
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+
+pub use error::{Error, Result};

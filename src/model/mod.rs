@@ -1,0 +1,288 @@
+//! The resolved stack: every default, route, port and profile decided once, from the
+//! validated config and the file system facts. Renderers read only this. Nothing here is
+//! specific to Compose: the same model can feed Kubernetes or Swarm renderers.
+
+mod resolve;
+mod units;
+
+pub use resolve::resolve;
+pub use units::{nginx_version_of_image, parse_bytes, parse_duration, parse_version};
+
+use crate::config::{Images, TlsMode, Transport};
+use std::collections::BTreeMap;
+
+/// Inside the gateway container nginx listens on unprivileged ports.
+pub const GATEWAY_HTTP_PORT: u16 = 8080;
+pub const GATEWAY_HTTPS_PORT: u16 = 8443;
+/// Where the bridge gets its own virtual environment in a bridged Python image.
+pub const BRIDGE_VENV: &str = "/opt/mcp-bridge";
+/// Fixed UID/GID of the non-root user in rendered images.
+pub const APP_UID: u32 = 10001;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stack {
+    pub name: String,
+    /// Base name of the config file, for headers.
+    pub config_file: String,
+    /// Output folder relative to the config file.
+    pub output: String,
+    pub domain: String,
+    pub aliases: Vec<String>,
+    pub gateway: Gateway,
+    /// Servers and services, by name.
+    pub components: Vec<Component>,
+    /// Named volumes.
+    pub volumes: Vec<String>,
+    pub images: Images,
+    pub monitoring: Option<Monitoring>,
+    pub tunnel: Option<Tunnel>,
+    /// Every variable the stack reads at run time, by name.
+    pub variables: BTreeMap<String, Variable>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Gateway {
+    pub bind: String,
+    pub http_port: u16,
+    pub https_port: u16,
+    pub tls: Tls,
+    /// Variable holding bearer tokens, when auth is on.
+    pub auth_tokens_env: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    pub allow_origins: Vec<String>,
+    pub max_body: String,
+    /// nginx version the config is written for.
+    pub nginx_version: (u32, u32, u32),
+    /// The suffix for redirects to HTTPS: empty for 443, `:8443` otherwise.
+    pub https_suffix: String,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Tls {
+    pub mode: TlsMode,
+    /// Project-relative files for manual mode.
+    pub manual_cert: Option<String>,
+    pub manual_key: Option<String>,
+    pub acme_email: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+/// How requests are spread over replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balance {
+    /// One replica.
+    Single,
+    /// Stateless: the least busy replica.
+    LeastConn,
+    /// Stateful: every request of one client address reaches the same replica.
+    ClientAffinity,
+}
+
+/// One MCP server as the gateway routes it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Route {
+    pub server: String,
+    /// Public prefix, `/main/`.
+    pub path: String,
+    /// Upstream host name on the project network.
+    pub host: String,
+    pub port: u16,
+    /// The server's endpoint, `/mcp` or `/sse`.
+    pub endpoint: String,
+    /// What the server speaks behind the gateway (stdio servers are bridged to streamable HTTP).
+    pub transport: Transport,
+    pub timeout_secs: u64,
+    pub replicas: u32,
+    pub balance: Balance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Server,
+    Service,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Runtime {
+    Python,
+    Node,
+}
+
+/// Where a component's image comes from.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ImageSource {
+    /// A prebuilt image, used as it is.
+    Prebuilt { image: String },
+    /// Built from the project's folder with a Dockerfile mcpstack renders.
+    Rendered {
+        folder: String,
+        runtime: Runtime,
+        dockerfile: String,
+    },
+    /// Built from the project's folder with its own Dockerfile.
+    OwnDockerfile { folder: String },
+    /// A prebuilt image wrapped with the stdio bridge by a rendered Dockerfile.
+    Bridged {
+        base: String,
+        runtime: Runtime,
+        dockerfile: String,
+    },
+}
+
+/// How a stdio server is served over HTTP.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Bridge {
+    pub runtime: Runtime,
+    /// The package installed into the image.
+    pub package: String,
+    /// The server's own command, started by the bridge.
+    pub child: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Health {
+    /// An MCP `initialize` handshake against the endpoint.
+    Mcp {
+        runtime: Runtime,
+        port: u16,
+        endpoint: String,
+        transport: Transport,
+    },
+    /// An HTTP GET that must answer 2xx.
+    Http {
+        runtime: Runtime,
+        port: u16,
+        path: String,
+    },
+    /// A command given in the config (Compose-style test).
+    Command {
+        test: Vec<String>,
+    },
+    None,
+}
+
+impl Health {
+    pub fn is_some(&self) -> bool {
+        !matches!(self, Health::None)
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Dependency {
+    pub name: String,
+    /// Wait until it reports healthy (it has a health check), else until it started.
+    pub healthy: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Resources {
+    pub cpus: Option<String>,
+    pub memory: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Mount {
+    /// A named volume or a path relative to the config file (`./x`).
+    pub source: String,
+    pub target: String,
+    pub read_only: bool,
+    pub named: bool,
+}
+
+/// Production hardening.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hardening {
+    pub read_only: bool,
+    pub cap_add: Vec<String>,
+    pub tmpfs: Vec<String>,
+    pub user: Option<String>,
+}
+
+/// The dev profile's differences.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Dev {
+    /// Published on 127.0.0.1.
+    pub host_port: Option<u16>,
+    /// Source folder (config-relative) mounted over the app folder.
+    pub source: Option<SourceMount>,
+    /// Extra environment in dev (debug logging).
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceMount {
+    pub folder: String,
+    pub target: String,
+    /// Folders of the image kept over the mount (dependencies).
+    pub keep: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Component {
+    pub name: String,
+    pub role: Role,
+    pub image: ImageSource,
+    /// Tag given to built images.
+    pub built_tag: Option<String>,
+    /// The process started in the container (for stdio servers: the bridge).
+    pub command: Option<Vec<String>>,
+    pub bridge: Option<Bridge>,
+    /// Port it listens on in the container.
+    pub port: Option<u16>,
+    pub env: BTreeMap<String, String>,
+    pub secrets: Vec<String>,
+    pub depends_on: Vec<Dependency>,
+    pub replicas: u32,
+    pub resources: Option<Resources>,
+    pub health: Health,
+    /// The health check is part of the image (a rendered Dockerfile's HEALTHCHECK).
+    pub health_in_image: bool,
+    pub mounts: Vec<Mount>,
+    pub hardening: Hardening,
+    pub dev: Dev,
+}
+
+impl Component {
+    /// The Dockerfile mcpstack renders for it, if any (output-relative).
+    pub fn rendered_dockerfile(&self) -> Option<&str> {
+        match &self.image {
+            ImageSource::Rendered { dockerfile, .. } | ImageSource::Bridged { dockerfile, .. } => {
+                Some(dockerfile)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Monitoring {
+    pub prometheus_port: u16,
+    pub retention: String,
+    pub grafana_port: u16,
+    pub grafana_password_env: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Tunnel {
+    pub token_env: String,
+}
+
+/// A variable read from the environment at run time.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Variable {
+    /// Components that read it.
+    pub readers: Vec<String>,
+    pub secret: bool,
+    pub purpose: String,
+}

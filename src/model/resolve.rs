@@ -1,0 +1,503 @@
+//! From validated config to the resolved stack. Pure: the file system was read during validation.
+
+use super::units::{nginx_version_of_image, parse_duration, parse_version};
+use super::*;
+use crate::config::{self, validate::BuildFacts, Config, Facts, Scalar, Source};
+use std::collections::BTreeSet;
+
+/// Where rendered Dockerfiles go, relative to the output folder.
+pub fn dockerfile_path(name: &str) -> String {
+    format!("build/{name}/Dockerfile")
+}
+
+pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
+    let mut components: Vec<Component> = Vec::new();
+    for (name, s) in &c.servers {
+        components.push(server(c, name, s, facts.builds.get(name)));
+    }
+    for (name, s) in &c.services {
+        components.push(service(c, name, s, facts.builds.get(name)));
+    }
+    components.sort_by(|a, b| a.name.cmp(&b.name));
+    link_dependencies(c, &mut components);
+    assign_dev_ports(c, &mut components);
+
+    let routes = c
+        .servers
+        .iter()
+        .map(|(name, s)| route(name, s, &components))
+        .collect();
+    let volumes: BTreeSet<String> = components
+        .iter()
+        .flat_map(|comp| {
+            comp.mounts
+                .iter()
+                .filter(|m| m.named)
+                .map(|m| m.source.clone())
+        })
+        .collect();
+    let monitoring = c.monitoring.enabled.then(|| Monitoring {
+        prometheus_port: c.monitoring.prometheus.port as u16,
+        retention: c.monitoring.prometheus.retention.clone(),
+        grafana_port: c.monitoring.grafana.port as u16,
+        grafana_password_env: c.monitoring.grafana.admin_password_env.clone(),
+    });
+    let tunnel = c
+        .tunnel
+        .as_ref()
+        .and_then(|t| t.cloudflare.as_ref())
+        .map(|cf| Tunnel {
+            token_env: cf.token_env.clone(),
+        });
+    let g = &c.gateway;
+    let https_port = g.https_port as u16;
+    let mut stack = Stack {
+        name: c.name.clone(),
+        config_file: source.file_name(),
+        output: c
+            .output
+            .trim_end_matches('/')
+            .trim_start_matches("./")
+            .to_string(),
+        domain: c.domain.to_ascii_lowercase(),
+        aliases: c.aliases.iter().map(|a| a.to_ascii_lowercase()).collect(),
+        gateway: Gateway {
+            bind: g.bind.clone(),
+            http_port: g.http_port as u16,
+            https_port,
+            tls: Tls {
+                mode: g.tls.mode,
+                manual_cert: g.tls.cert.clone(),
+                manual_key: g.tls.key.clone(),
+                acme_email: g.tls.email.clone(),
+            },
+            auth_tokens_env: (g.auth.kind == config::AuthType::Bearer)
+                .then(|| g.auth.tokens_env.clone()),
+            rate_limit: (g.rate_limit.requests_per_second > 0).then(|| RateLimit {
+                per_second: g.rate_limit.requests_per_second as u32,
+                burst: g
+                    .rate_limit
+                    .burst
+                    .unwrap_or(g.rate_limit.requests_per_second * 2) as u32,
+            }),
+            allow_origins: sorted(g.cors.allow_origins.clone()),
+            max_body: g.max_body.to_ascii_lowercase(),
+            nginx_version: nginx_version(c).unwrap_or((1, 27, 0)),
+            https_suffix: if https_port == 443 {
+                String::new()
+            } else {
+                format!(":{https_port}")
+            },
+            routes,
+        },
+        components,
+        volumes: volumes.into_iter().collect(),
+        images: c.images.clone(),
+        monitoring,
+        tunnel,
+        variables: BTreeMap::new(),
+    };
+    stack.variables = variables(&stack);
+    stack
+}
+
+/// The nginx version the gateway config must suit: the config key, else the image tag.
+pub fn nginx_version(c: &Config) -> Option<(u32, u32, u32)> {
+    match &c.gateway.nginx_version {
+        Some(v) => parse_version(v),
+        None => nginx_version_of_image(&c.images.nginx),
+    }
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn text_env(env: &BTreeMap<String, Scalar>) -> BTreeMap<String, String> {
+    env.iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect()
+}
+
+fn runtime_of(r: config::Runtime) -> Option<Runtime> {
+    match r {
+        config::Runtime::Python => Some(Runtime::Python),
+        config::Runtime::Node => Some(Runtime::Node),
+        _ => None,
+    }
+}
+
+/// The image source of a component with `build` or `image`.
+fn image_source(name: &str, build: Option<&BuildFacts>, image: Option<&str>) -> ImageSource {
+    match (build, image) {
+        (Some(b), _) => match runtime_of(b.runtime) {
+            Some(runtime) => ImageSource::Rendered {
+                folder: b.folder.clone(),
+                runtime,
+                dockerfile: dockerfile_path(name),
+            },
+            None => ImageSource::OwnDockerfile {
+                folder: b.folder.clone(),
+            },
+        },
+        (None, Some(img)) => ImageSource::Prebuilt {
+            image: img.to_string(),
+        },
+        (None, None) => unreachable!("validated: build or image"),
+    }
+}
+
+/// The runtime a health check can rely on being in the image.
+fn known_runtime(image: &ImageSource, declared: config::Runtime) -> Option<Runtime> {
+    match image {
+        ImageSource::Rendered { runtime, .. } | ImageSource::Bridged { runtime, .. } => {
+            Some(*runtime)
+        }
+        _ => runtime_of(declared),
+    }
+}
+
+fn hardening(
+    image: &ImageSource,
+    read_only: Option<bool>,
+    cap_add: &[String],
+    tmpfs: &[String],
+    user: Option<&String>,
+) -> Hardening {
+    let ours = matches!(
+        image,
+        ImageSource::Rendered { .. } | ImageSource::Bridged { .. }
+    );
+    let read_only = read_only.unwrap_or(ours);
+    let mut tmp: Vec<String> = tmpfs.to_vec();
+    if read_only && !tmp.iter().any(|t| t == "/tmp") {
+        tmp.push("/tmp".into());
+    }
+    Hardening {
+        read_only,
+        cap_add: sorted(cap_add.to_vec()),
+        tmpfs: sorted(tmp),
+        user: user.cloned(),
+    }
+}
+
+fn dev_source(image: &ImageSource, mount: bool) -> Option<SourceMount> {
+    match image {
+        ImageSource::Rendered {
+            folder, runtime, ..
+        } if mount => Some(SourceMount {
+            folder: folder.clone(),
+            target: "/app".into(),
+            keep: vec![match runtime {
+                Runtime::Python => "/app/.venv".into(),
+                Runtime::Node => "/app/node_modules".into(),
+            }],
+        }),
+        _ => None,
+    }
+}
+
+fn server(c: &Config, name: &str, s: &config::Server, build: Option<&BuildFacts>) -> Component {
+    let port = s.port.unwrap_or(8000) as u16;
+    let stdio = s.transport == config::Transport::Stdio;
+    let mut image = image_source(name, build, s.image.as_deref());
+    if let (true, ImageSource::Prebuilt { image: base }) = (stdio, &image) {
+        image = ImageSource::Bridged {
+            base: base.clone(),
+            runtime: runtime_of(s.runtime).unwrap_or(Runtime::Python),
+            dockerfile: dockerfile_path(name),
+        };
+    }
+    let runtime = known_runtime(&image, s.runtime);
+    let endpoint = endpoint(s);
+    let effective = if stdio {
+        config::Transport::StreamableHttp
+    } else {
+        s.transport
+    };
+    let bridge = match (stdio, runtime) {
+        (true, Some(rt)) => Some(Bridge {
+            runtime: rt,
+            package: match rt {
+                Runtime::Python => c.images.mcp_proxy.clone(),
+                Runtime::Node => c.images.supergateway.clone(),
+            },
+            child: s.command.clone().unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    let command = match &bridge {
+        Some(b) => {
+            let mut cmd = bridge_command(b, port, &endpoint);
+            if b.runtime == Runtime::Python && matches!(image, ImageSource::Bridged { .. }) {
+                cmd[0] = format!("{BRIDGE_VENV}/bin/mcp-proxy");
+            }
+            Some(cmd)
+        }
+        None => s.command.clone(),
+    };
+    let health = match (s.health.as_str(), runtime) {
+        ("mcp", Some(rt)) => Health::Mcp {
+            runtime: rt,
+            port,
+            endpoint: endpoint.clone(),
+            transport: effective,
+        },
+        (h, Some(rt)) if h.starts_with("http:") => Health::Http {
+            runtime: rt,
+            port,
+            path: h["http:".len()..].to_string(),
+        },
+        _ => Health::None,
+    };
+    let mut env = text_env(&s.env);
+    if !stdio {
+        env.entry("PORT".into()).or_insert_with(|| port.to_string());
+    }
+    let mut dev_env = BTreeMap::new();
+    dev_env.insert("LOG_LEVEL".to_string(), "DEBUG".to_string());
+    if s.dev.mount_source
+        && build.is_some_and(|b| b.src_layout && b.runtime == config::Runtime::Python)
+    {
+        // The mounted source wins over the installed copy.
+        dev_env.insert("PYTHONPATH".to_string(), "/app/src".to_string());
+    }
+    Component {
+        name: name.to_string(),
+        role: Role::Server,
+        health_in_image: matches!(
+            image,
+            ImageSource::Rendered { .. } | ImageSource::Bridged { .. }
+        ),
+        built_tag: built_tag(&c.name, name, &image),
+        hardening: hardening(&image, s.read_only, &s.cap_add, &s.tmpfs, s.user.as_ref()),
+        dev: Dev {
+            host_port: s.dev.port.map(|p| p as u16),
+            source: dev_source(&image, s.dev.mount_source),
+            env: dev_env,
+        },
+        image,
+        command,
+        bridge,
+        port: Some(port),
+        env,
+        secrets: sorted(s.secrets.clone()),
+        depends_on: Vec::new(),
+        replicas: s.replicas as u32,
+        resources: resources(s.resources.as_ref()),
+        health,
+        mounts: Vec::new(),
+    }
+}
+
+fn service(c: &Config, name: &str, s: &config::Service, build: Option<&BuildFacts>) -> Component {
+    let image = image_source(name, build, s.image.as_deref());
+    let health = match &s.healthcheck {
+        Some(test) if test.first().map(String::as_str) != Some("NONE") => {
+            Health::Command { test: test.clone() }
+        }
+        _ => Health::None,
+    };
+    let mounts = s
+        .volumes
+        .iter()
+        .map(|v| {
+            let parts: Vec<&str> = v.split(':').collect();
+            Mount {
+                source: parts[0].to_string(),
+                target: parts[1].to_string(),
+                read_only: parts.get(2) == Some(&"ro"),
+                named: !parts[0].starts_with("./"),
+            }
+        })
+        .collect();
+    Component {
+        name: name.to_string(),
+        role: Role::Service,
+        built_tag: built_tag(&c.name, name, &image),
+        hardening: hardening(&image, s.read_only, &s.cap_add, &s.tmpfs, s.user.as_ref()),
+        dev: Dev {
+            host_port: s.dev.port.map(|p| p as u16),
+            source: dev_source(&image, s.dev.mount_source),
+            env: BTreeMap::new(),
+        },
+        health_in_image: false,
+        image,
+        command: s.command.clone(),
+        bridge: None,
+        port: s.port.map(|p| p as u16),
+        env: text_env(&s.env),
+        secrets: sorted(s.secrets.clone()),
+        depends_on: Vec::new(),
+        replicas: 1,
+        resources: resources(s.resources.as_ref()),
+        health,
+        mounts,
+    }
+}
+
+fn built_tag(project: &str, name: &str, image: &ImageSource) -> Option<String> {
+    match image {
+        ImageSource::Prebuilt { .. } => None,
+        _ => Some(format!("{project}-{name}:latest")),
+    }
+}
+
+fn endpoint(s: &config::Server) -> String {
+    match (s.transport, &s.endpoint) {
+        (config::Transport::Stdio, _) => "/mcp".into(),
+        (_, Some(e)) => e.clone(),
+        (config::Transport::Sse, None) => "/sse".into(),
+        (_, None) => "/mcp".into(),
+    }
+}
+
+/// The bridge process that serves a stdio server over streamable HTTP.
+fn bridge_command(b: &Bridge, port: u16, endpoint: &str) -> Vec<String> {
+    let mut cmd: Vec<String> = Vec::new();
+    match b.runtime {
+        Runtime::Python => {
+            cmd.extend(["mcp-proxy", "--host", "0.0.0.0", "--port"].map(String::from));
+            cmd.push(port.to_string());
+            cmd.push("--pass-environment".into());
+            cmd.push("--".into());
+            cmd.extend(b.child.iter().cloned());
+        }
+        Runtime::Node => {
+            cmd.extend(["supergateway", "--stdio"].map(String::from));
+            cmd.push(shell_words::join(&b.child));
+            cmd.extend(
+                [
+                    "--outputTransport",
+                    "streamableHttp",
+                    "--stateful",
+                    "--port",
+                ]
+                .map(String::from),
+            );
+            cmd.push(port.to_string());
+            cmd.push("--streamableHttpPath".into());
+            cmd.push(endpoint.to_string());
+            cmd.extend(["--healthEndpoint", "/healthz"].map(String::from));
+        }
+    }
+    cmd
+}
+
+fn resources(r: Option<&config::Resources>) -> Option<Resources> {
+    r.map(|r| Resources {
+        cpus: r.cpus.as_ref().map(|c| c.to_string()),
+        memory: r.memory.clone(),
+    })
+}
+
+fn link_dependencies(c: &Config, comps: &mut [Component]) {
+    let healthy: BTreeMap<String, bool> = comps
+        .iter()
+        .map(|x| (x.name.clone(), x.health.is_some()))
+        .collect();
+    for comp in comps.iter_mut() {
+        let deps = match comp.role {
+            Role::Server => &c.servers[&comp.name].depends_on,
+            Role::Service => &c.services[&comp.name].depends_on,
+        };
+        let mut deps: Vec<Dependency> = deps
+            .iter()
+            .map(|d| Dependency {
+                name: d.clone(),
+                healthy: healthy[d],
+            })
+            .collect();
+        deps.sort_by(|a, b| a.name.cmp(&b.name));
+        deps.dedup_by(|a, b| a.name == b.name);
+        comp.depends_on = deps;
+    }
+}
+
+/// Dev host ports: the configured one, else the container port or the next free one above it.
+fn assign_dev_ports(c: &Config, comps: &mut [Component]) {
+    let mut used: BTreeSet<u16> = [c.gateway.http_port, c.gateway.https_port]
+        .into_iter()
+        .map(|p| p as u16)
+        .collect();
+    if c.monitoring.enabled {
+        used.insert(c.monitoring.prometheus.port as u16);
+        used.insert(c.monitoring.grafana.port as u16);
+    }
+    used.extend(comps.iter().filter_map(|x| x.dev.host_port));
+    for comp in comps.iter_mut() {
+        if comp.dev.host_port.is_some() {
+            continue;
+        }
+        if let Some(mut p) = comp.port {
+            while used.contains(&p) && p < u16::MAX {
+                p += 1;
+            }
+            used.insert(p);
+            comp.dev.host_port = Some(p);
+        }
+    }
+}
+
+fn route(name: &str, s: &config::Server, comps: &[Component]) -> Route {
+    let comp = comps.iter().find(|x| x.name == name).expect("server");
+    let replicas = s.replicas as u32;
+    Route {
+        server: name.to_string(),
+        path: s.path.clone().unwrap_or_else(|| format!("/{name}/")),
+        host: name.to_string(),
+        port: comp.port.unwrap_or(8000),
+        endpoint: endpoint(s),
+        transport: if s.transport == config::Transport::Stdio {
+            config::Transport::StreamableHttp
+        } else {
+            s.transport
+        },
+        timeout_secs: parse_duration(&s.timeout).unwrap_or(300),
+        replicas,
+        balance: match (replicas, s.stateless) {
+            (1, _) => Balance::Single,
+            (_, true) => Balance::LeastConn,
+            (_, false) => Balance::ClientAffinity,
+        },
+    }
+}
+
+/// Everything read from the environment at run time.
+fn variables(stack: &Stack) -> BTreeMap<String, Variable> {
+    let mut vars: BTreeMap<String, Variable> = BTreeMap::new();
+    let mut add = |name: &str, reader: &str, purpose: &str| {
+        let v = vars.entry(name.to_string()).or_default();
+        v.secret = true;
+        if !v.readers.iter().any(|r| r == reader) {
+            v.readers.push(reader.to_string());
+        }
+        if v.purpose.is_empty() {
+            v.purpose = purpose.to_string();
+        }
+    };
+    for comp in &stack.components {
+        for s in &comp.secrets {
+            add(s, &comp.name, "secret");
+        }
+    }
+    if let Some(env) = &stack.gateway.auth_tokens_env {
+        add(
+            env,
+            "gateway",
+            "bearer tokens the gateway accepts, separated by commas or spaces",
+        );
+    }
+    if let Some(m) = &stack.monitoring {
+        add(&m.grafana_password_env, "grafana", "Grafana admin password");
+    }
+    if let Some(t) = &stack.tunnel {
+        add(&t.token_env, "cloudflared", "Cloudflare tunnel token");
+    }
+    for v in vars.values_mut() {
+        v.readers.sort();
+    }
+    vars
+}

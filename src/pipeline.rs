@@ -1,0 +1,84 @@
+//! The flow every command shares: load, validate, resolve, render.
+
+use crate::config::{self, Config, Source};
+use crate::error::{Diagnostic, Error, Result};
+use crate::model::{self, Stack};
+use crate::render::{self, File, Templates};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A loaded, validated and resolved project.
+pub struct Project {
+    pub config: Config,
+    pub source: Source,
+    pub stack: Stack,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Project {
+    pub fn load(file: &Path) -> Result<Project> {
+        let (config, source) = config::load(file)?;
+        Self::from_parts(config, source)
+    }
+
+    pub fn from_parts(config: Config, source: Source) -> Result<Project> {
+        let facts = config::validate(&config, &source)?;
+        let stack = model::resolve(&config, &facts, &source);
+        Ok(Project {
+            config,
+            source,
+            stack,
+            warnings: facts.warnings,
+        })
+    }
+
+    /// The output folder on disk.
+    pub fn output_dir(&self) -> PathBuf {
+        self.source.dir.join(&self.stack.output)
+    }
+
+    /// Template overrides from the folder the config names (the only I/O of rendering).
+    pub fn templates(&self) -> Result<Templates> {
+        let mut overrides = BTreeMap::new();
+        if let Some(folder) = &self.config.templates {
+            let dir = self.source.dir.join(folder);
+            for name in Templates::names() {
+                let path = dir.join(format!("{name}.j2"));
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => {
+                        overrides.insert(name.to_string(), text);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(path, e)),
+                }
+            }
+        }
+        Ok(Templates::with_overrides(overrides))
+    }
+
+    pub fn render(&self) -> Result<Vec<File>> {
+        Ok(render::render(&self.stack, &self.templates()?)?)
+    }
+
+    /// Warnings formatted for the terminal.
+    pub fn warning_text(&self) -> Vec<String> {
+        let name = self.source.file.display().to_string();
+        self.warnings
+            .iter()
+            .map(|w| w.render("warning", &name, &self.source.text))
+            .collect()
+    }
+}
+
+/// `mcp-stack.yaml` in `start` or the nearest parent folder that has one.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let candidate = d.join("mcp-stack.yaml");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}

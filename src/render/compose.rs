@@ -1,0 +1,468 @@
+//! `compose.yaml`, built from typed structs and serialized by serde: no hand escaping.
+//! Profiles: `production` (hardened, only the gateway publishes ports), `dev` (a `<name>-dev`
+//! copy of each container with ports on 127.0.0.1 and source mounts), `monitoring`.
+
+use super::{header, health};
+use crate::model::{Component, ImageSource, Stack, GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT};
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Serialize)]
+struct Compose {
+    name: String,
+    services: BTreeMap<String, Service>,
+    networks: BTreeMap<String, Network>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    volumes: BTreeMap<String, Volume>,
+}
+
+#[derive(Serialize)]
+struct Network {
+    name: String,
+    driver: &'static str,
+}
+
+#[derive(Serialize)]
+struct Volume {
+    name: String,
+}
+
+#[derive(Serialize, Default)]
+struct Service {
+    image: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    build: Option<Build>,
+    profiles: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entrypoint: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    environment: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ports: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    volumes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    networks: Option<BTreeMap<String, NetworkAttach>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    depends_on: BTreeMap<String, DependsOn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    healthcheck: Option<Healthcheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    restart: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    init: Option<bool>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    read_only: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tmpfs: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cap_drop: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cap_add: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    security_opt: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deploy: Option<Deploy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logging: Option<Logging>,
+}
+
+#[derive(Serialize)]
+struct Build {
+    context: String,
+    dockerfile: String,
+}
+
+#[derive(Serialize)]
+struct NetworkAttach {
+    aliases: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct DependsOn {
+    condition: &'static str,
+}
+
+#[derive(Serialize)]
+struct Healthcheck {
+    test: Vec<String>,
+    interval: &'static str,
+    timeout: &'static str,
+    retries: u32,
+    start_period: &'static str,
+}
+
+#[derive(Serialize, Default)]
+struct Deploy {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replicas: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<DeployResources>,
+}
+
+#[derive(Serialize)]
+struct DeployResources {
+    limits: Limits,
+    reservations: Limits,
+}
+
+#[derive(Serialize)]
+struct Limits {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpus: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Logging {
+    driver: &'static str,
+    options: BTreeMap<&'static str, &'static str>,
+}
+
+const PRODUCTION: &str = "production";
+const DEV: &str = "dev";
+
+pub fn render(stack: &Stack) -> Result<String> {
+    let mut services = BTreeMap::new();
+    for comp in &stack.components {
+        services.insert(comp.name.clone(), production(stack, comp));
+        services.insert(format!("{}-dev", comp.name), dev(stack, comp));
+    }
+    services.insert("gateway".into(), gateway(stack, PRODUCTION));
+    services.insert("gateway-dev".into(), gateway(stack, DEV));
+    let compose = Compose {
+        name: stack.name.clone(),
+        services,
+        networks: BTreeMap::from([(
+            "default".to_string(),
+            Network {
+                name: stack.name.clone(),
+                driver: "bridge",
+            },
+        )]),
+        volumes: stack
+            .volumes
+            .iter()
+            .map(|v| {
+                (
+                    v.clone(),
+                    Volume {
+                        name: format!("{}_{v}", stack.name),
+                    },
+                )
+            })
+            .collect(),
+    };
+    let body = serde_yaml::to_string(&compose)?;
+    Ok(format!(
+        "{}# Profiles: `docker compose --profile production up -d`, `--profile dev`, and `--profile monitoring`.\n# Secrets come from .env beside this file (see .env.example); none is written here.\n{body}",
+        header(stack, "#")
+    ))
+}
+
+/// `$` is Compose's interpolation sign: literal values escape it.
+fn literal(v: &str) -> String {
+    v.replace('$', "$$")
+}
+
+/// A secret: read from the environment at `up`, refused when unset.
+fn from_env(name: &str) -> String {
+    format!("${{{name}:?{name} is not set: copy .env.example to .env and fill it in}}")
+}
+
+fn environment(comp: &Component, extra: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = comp
+        .env
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| (k.clone(), literal(v)))
+        .collect();
+    for s in &comp.secrets {
+        env.insert(s.clone(), from_env(s));
+    }
+    env
+}
+
+fn image_and_build(stack: &Stack, comp: &Component) -> (String, Option<Build>) {
+    // Paths in compose.yaml are relative to the output folder.
+    let up = "../".repeat(stack.output.split('/').count());
+    match &comp.image {
+        ImageSource::Prebuilt { image } => (image.clone(), None),
+        ImageSource::Rendered {
+            folder, dockerfile, ..
+        } => {
+            let back = if folder == "." {
+                String::new()
+            } else {
+                "../".repeat(folder.split('/').count())
+            };
+            (
+                comp.built_tag.clone().unwrap_or_default(),
+                Some(Build {
+                    context: format!("{up}{folder}"),
+                    dockerfile: format!("{back}{}/{dockerfile}", stack.output),
+                }),
+            )
+        }
+        ImageSource::OwnDockerfile { folder } => (
+            comp.built_tag.clone().unwrap_or_default(),
+            Some(Build {
+                context: format!("{up}{folder}"),
+                dockerfile: "Dockerfile".into(),
+            }),
+        ),
+        ImageSource::Bridged { dockerfile, .. } => {
+            let (dir, file) = dockerfile.rsplit_once('/').unwrap_or((".", dockerfile));
+            (
+                comp.built_tag.clone().unwrap_or_default(),
+                Some(Build {
+                    context: format!("./{dir}"),
+                    dockerfile: file.into(),
+                }),
+            )
+        }
+    }
+}
+
+fn mounts(stack: &Stack, comp: &Component) -> Vec<String> {
+    let up = "../".repeat(stack.output.split('/').count());
+    comp.mounts
+        .iter()
+        .map(|m| {
+            let src = if m.named {
+                m.source.clone()
+            } else {
+                format!("{up}{}", m.source.trim_start_matches("./"))
+            };
+            let ro = if m.read_only { ":ro" } else { "" };
+            format!("{src}:{}{ro}", m.target)
+        })
+        .collect()
+}
+
+fn healthcheck(comp: &Component) -> Option<Healthcheck> {
+    if comp.health_in_image {
+        return None;
+    }
+    health::test_command(comp).map(|mut test| {
+        if !matches!(test.first().map(String::as_str), Some("CMD" | "CMD-SHELL")) {
+            test.insert(0, "CMD".into());
+        }
+        Healthcheck {
+            test,
+            interval: "30s",
+            timeout: "10s",
+            retries: 3,
+            start_period: "30s",
+        }
+    })
+}
+
+fn depends_on(comp: &Component, suffix: &str) -> BTreeMap<String, DependsOn> {
+    comp.depends_on
+        .iter()
+        .map(|d| {
+            (
+                format!("{}{suffix}", d.name),
+                DependsOn {
+                    condition: if d.healthy {
+                        "service_healthy"
+                    } else {
+                        "service_started"
+                    },
+                },
+            )
+        })
+        .collect()
+}
+
+/// The command Compose must pass: only where no rendered Dockerfile carries it.
+fn command(comp: &Component) -> Option<Vec<String>> {
+    match comp.image {
+        ImageSource::Prebuilt { .. } | ImageSource::OwnDockerfile { .. } => comp.command.clone(),
+        _ => None,
+    }
+}
+
+fn production(stack: &Stack, comp: &Component) -> Service {
+    let (image, build) = image_and_build(stack, comp);
+    let ours = comp.health_in_image || comp.rendered_dockerfile().is_some();
+    Service {
+        image,
+        build,
+        profiles: vec![PRODUCTION],
+        command: command(comp),
+        user: comp.hardening.user.clone(),
+        environment: environment(comp, &BTreeMap::new()),
+        volumes: mounts(stack, comp),
+        depends_on: depends_on(comp, ""),
+        healthcheck: healthcheck(comp),
+        restart: Some("unless-stopped"),
+        init: ours.then_some(true),
+        read_only: comp.hardening.read_only,
+        tmpfs: comp.hardening.tmpfs.clone(),
+        cap_drop: vec!["ALL"],
+        cap_add: comp.hardening.cap_add.clone(),
+        security_opt: vec!["no-new-privileges:true"],
+        deploy: deploy(comp),
+        logging: Some(logging()),
+        ..Service::default()
+    }
+}
+
+fn dev(stack: &Stack, comp: &Component) -> Service {
+    let (image, build) = image_and_build(stack, comp);
+    let mut volumes = mounts(stack, comp);
+    if let Some(src) = &comp.dev.source {
+        let up = "../".repeat(stack.output.split('/').count());
+        volumes.push(format!("{up}{}:{}", src.folder, src.target));
+        volumes.extend(src.keep.iter().cloned());
+    }
+    Service {
+        image,
+        build,
+        profiles: vec![DEV],
+        command: command(comp),
+        user: comp.hardening.user.clone(),
+        environment: environment(comp, &comp.dev.env),
+        ports: match (comp.dev.host_port, comp.port) {
+            (Some(h), Some(c)) => vec![format!("127.0.0.1:{h}:{c}")],
+            _ => Vec::new(),
+        },
+        volumes,
+        networks: Some(BTreeMap::from([(
+            "default".to_string(),
+            NetworkAttach {
+                aliases: vec![comp.name.clone()],
+            },
+        )])),
+        depends_on: depends_on(comp, "-dev"),
+        healthcheck: healthcheck(comp),
+        init: comp.rendered_dockerfile().is_some().then_some(true),
+        cap_add: comp.hardening.cap_add.clone(),
+        ..Service::default()
+    }
+}
+
+fn deploy(comp: &Component) -> Option<Deploy> {
+    let resources = comp.resources.as_ref().map(|r| DeployResources {
+        limits: Limits {
+            cpus: r.cpus.clone(),
+            memory: r.memory.clone(),
+        },
+        // Reservations are half the limits: room to burst, a floor to schedule on.
+        reservations: Limits {
+            cpus: r
+                .cpus
+                .as_ref()
+                .and_then(|c| c.parse::<f64>().ok())
+                .map(|c| trim_float(c / 2.0)),
+            memory: r
+                .memory
+                .as_deref()
+                .and_then(crate::model::parse_bytes)
+                .map(|b| format!("{}M", (b / 2).div_ceil(1 << 20))),
+        },
+    });
+    (comp.replicas > 1 || resources.is_some()).then(|| Deploy {
+        replicas: (comp.replicas > 1).then_some(comp.replicas),
+        resources,
+    })
+}
+
+fn trim_float(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn logging() -> Logging {
+    Logging {
+        driver: "json-file",
+        options: BTreeMap::from([("max-file", "3"), ("max-size", "10m")]),
+    }
+}
+
+fn gateway(stack: &Stack, profile: &'static str) -> Service {
+    let g = &stack.gateway;
+    let production = profile == PRODUCTION;
+    let bind = if production {
+        g.bind.as_str()
+    } else {
+        "127.0.0.1"
+    };
+    let suffix = if production { "" } else { "-dev" };
+    let mut environment = BTreeMap::new();
+    if let Some(env) = &g.auth_tokens_env {
+        environment.insert(env.clone(), from_env(env));
+    }
+    let depends_on = stack
+        .components
+        .iter()
+        .filter(|c| g.routes.iter().any(|r| r.server == c.name))
+        .map(|c| {
+            (
+                format!("{}{suffix}", c.name),
+                DependsOn {
+                    condition: if c.health.is_some() {
+                        "service_healthy"
+                    } else {
+                        "service_started"
+                    },
+                },
+            )
+        })
+        .collect();
+    Service {
+        image: stack.images.nginx.clone(),
+        profiles: vec![profile],
+        entrypoint: Some(vec![
+            "/bin/sh".into(),
+            "/etc/nginx/mcpstack/entrypoint.sh".into(),
+        ]),
+        environment,
+        ports: vec![
+            format!("{bind}:{}:{GATEWAY_HTTP_PORT}", g.http_port),
+            format!("{bind}:{}:{GATEWAY_HTTPS_PORT}", g.https_port),
+        ],
+        volumes: vec![
+            "./nginx/nginx.conf:/etc/nginx/nginx.conf:ro".into(),
+            "./nginx/entrypoint.sh:/etc/nginx/mcpstack/entrypoint.sh:ro".into(),
+            "./certs:/etc/nginx/certs:ro".into(),
+        ],
+        depends_on,
+        restart: Some("unless-stopped"),
+        read_only: production,
+        tmpfs: if production {
+            vec![
+                "/run".into(),
+                "/tmp".into(),
+                "/var/cache/nginx".into(),
+                "/var/lib/nginx".into(),
+            ]
+        } else {
+            Vec::new()
+        },
+        cap_drop: if production { vec!["ALL"] } else { Vec::new() },
+        // nginx's master reads the key and switches its workers to an unprivileged user.
+        cap_add: if production {
+            ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"]
+                .map(String::from)
+                .to_vec()
+        } else {
+            Vec::new()
+        },
+        security_opt: if production {
+            vec!["no-new-privileges:true"]
+        } else {
+            Vec::new()
+        },
+        logging: production.then(logging),
+        ..Service::default()
+    }
+}

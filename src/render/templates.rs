@@ -1,0 +1,92 @@
+//! Built-in templates, overridable file by file from a folder the config names.
+
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "Dockerfile.python",
+        include_str!("../../templates/Dockerfile.python.j2"),
+    ),
+    (
+        "Dockerfile.node",
+        include_str!("../../templates/Dockerfile.node.j2"),
+    ),
+    (
+        "Dockerfile.bridge",
+        include_str!("../../templates/Dockerfile.bridge.j2"),
+    ),
+    ("nginx.conf", include_str!("../../templates/nginx.conf.j2")),
+];
+
+/// The templates in use: built-in ones, with overrides read by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    overrides: BTreeMap<String, String>,
+}
+
+impl Templates {
+    /// Names a user may override, as `<name>.j2` files in the templates folder.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        BUILTIN.iter().map(|(n, _)| *n)
+    }
+
+    pub fn with_overrides(overrides: BTreeMap<String, String>) -> Self {
+        Templates { overrides }
+    }
+
+    /// Renders template `name` with `ctx`.
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
+        let source = match self.overrides.get(name) {
+            Some(s) => s.as_str(),
+            None => BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, s)| *s)
+                .with_context(|| format!("no template named {name}"))?,
+        };
+        let mut env = minijinja::Environment::new();
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_keep_trailing_newline(true);
+        env.add_filter(
+            "json",
+            |v: minijinja::Value| -> Result<String, minijinja::Error> {
+                serde_json::to_string(&v).map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+                })
+            },
+        );
+        env.add_template(name, source)
+            .with_context(|| format!("template {name} is invalid"))?;
+        let out = env
+            .get_template(name)?
+            .render(ctx)
+            .with_context(|| format!("template {name} failed to render"))?;
+        Ok(collapse_blank_lines(&out))
+    }
+}
+
+/// At most one blank line in a row, none at the end.
+fn collapse_blank_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank = 0;
+    for line in s.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}

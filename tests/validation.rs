@@ -1,0 +1,301 @@
+//! One test per validation rule: exit 2, the key path, the line, and nothing written.
+
+mod common;
+use common::*;
+use std::fs;
+
+/// A project folder with a python server at servers/main and `yaml` as its config.
+fn project(yaml: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let main = tmp.path().join("servers/main");
+    fs::create_dir_all(&main).unwrap();
+    fs::write(main.join("pyproject.toml"), "[project]\nname = \"main\"\n").unwrap();
+    fs::write(main.join("uv.lock"), "version = 1\n").unwrap();
+    fs::write(tmp.path().join("mcp-stack.yaml"), yaml).unwrap();
+    tmp
+}
+
+/// Asserts that validate and render both fail with `key` at `line` and `message`.
+fn rejects(yaml: &str, key: &str, line: usize, message: &str) -> String {
+    let tmp = project(yaml);
+    for cmd in ["validate", "render"] {
+        let o = run(&[cmd], tmp.path());
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains(&format!("error: {key}: ")),
+            "no key path `{key}` in:\n{err}"
+        );
+        assert!(
+            err.contains(&format!("mcp-stack.yaml:{line}:")),
+            "no line {line} in:\n{err}"
+        );
+        assert!(err.contains(message), "no `{message}` in:\n{err}");
+        assert!(!tmp.path().join("deploy").exists(), "{cmd} wrote files");
+    }
+    text(&run(&["validate"], tmp.path())).1
+}
+
+const BASE: &str = "version: 1\nname: demo\nservers:\n  main:\n    build: ./servers/main\n    command: [python, -m, main]\n";
+
+#[test]
+fn the_base_config_is_valid() {
+    let tmp = project(BASE);
+    let o = run(&["validate"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(!tmp.path().join("deploy").exists(), "validate wrote files");
+}
+
+#[test]
+fn malformed_yaml() {
+    let yaml =
+        "version: 1\nname: demo\nservers:\n  main:\n    build: ./servers/main\n   command: x\n";
+    let err = rejects(
+        yaml,
+        "servers",
+        6,
+        "did not find expected key (while parsing a block mapping)",
+    );
+    assert!(err.contains("check the indentation"), "{err}");
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    let err = rejects(
+        &format!("{BASE}    trasport: stdio\n"),
+        "servers.main.trasport",
+        7,
+        "unknown key `trasport`",
+    );
+    assert!(err.contains("did you mean `transport`?"), "{err}");
+}
+
+#[test]
+fn wrong_type() {
+    rejects(
+        &BASE.replace(
+            "command: [python, -m, main]",
+            "command: [python, -m, main]\n    replicas: many",
+        ),
+        "servers.main.replicas",
+        7,
+        "invalid type",
+    );
+}
+
+#[test]
+fn unsupported_version() {
+    rejects(
+        &BASE.replace("version: 1", "version: 2"),
+        "version",
+        1,
+        "version 2 is not supported",
+    );
+}
+
+#[test]
+fn name_not_a_dns_label() {
+    rejects(
+        &BASE.replace("name: demo", "name: Demo_App"),
+        "name",
+        2,
+        "is not a DNS label",
+    );
+    rejects(
+        &BASE.replace("  main:", "  Main:"),
+        "servers.Main",
+        4,
+        "is not a DNS label",
+    );
+}
+
+#[test]
+fn duplicate_gateway_path() {
+    let yaml =
+        format!("{BASE}    path: /x/\n  other:\n    image: example/other:1\n    path: /x/\n");
+    rejects(
+        &yaml,
+        "servers.other.path",
+        10,
+        "already the route of server `main`",
+    );
+}
+
+#[test]
+fn path_must_start_and_end_with_slash() {
+    rejects(
+        &format!("{BASE}    path: /main\n"),
+        "servers.main.path",
+        7,
+        "must start and end with `/`",
+    );
+    rejects(
+        &format!("{BASE}    path: main/\n"),
+        "servers.main.path",
+        7,
+        "must start and end with `/`",
+    );
+}
+
+#[test]
+fn port_out_of_range() {
+    rejects(
+        &format!("{BASE}    port: 70000\n"),
+        "servers.main.port",
+        7,
+        "port 70000 is out of range",
+    );
+    rejects(
+        &format!("{BASE}gateway:\n  https_port: 0\n"),
+        "gateway.https_port",
+        8,
+        "port 0 is out of range",
+    );
+}
+
+#[test]
+fn build_and_image_both_or_neither() {
+    rejects(
+        &format!("{BASE}    image: example/main:1\n"),
+        "servers.main.image",
+        7,
+        "`build` and `image` are both set",
+    );
+    rejects(
+        &BASE.replace("    build: ./servers/main\n", ""),
+        "servers.main",
+        4,
+        "neither `build` nor `image`",
+    );
+}
+
+#[test]
+fn build_folder_missing_or_outside() {
+    rejects(
+        &BASE.replace("./servers/main", "./servers/nope"),
+        "servers.main.build",
+        5,
+        "does not exist",
+    );
+    rejects(
+        &BASE.replace("./servers/main", "../elsewhere"),
+        "servers.main.build",
+        5,
+        "is outside the project",
+    );
+    rejects(
+        &BASE.replace("./servers/main", "/etc"),
+        "servers.main.build",
+        5,
+        "is outside the project",
+    );
+}
+
+#[test]
+fn depends_on_unknown_or_cycle() {
+    let err = rejects(
+        &format!("{BASE}    depends_on: [mian]\n"),
+        "servers.main.depends_on[0]",
+        7,
+        "`mian` is not a server or service",
+    );
+    assert!(
+        err.contains("did you mean `main`?") || err.contains("known servers"),
+        "{err}"
+    );
+    let yaml = format!("{BASE}    depends_on: [db]\nservices:\n  db:\n    image: example/db:1\n    depends_on: [main]\n");
+    rejects(
+        &yaml,
+        "services.db.depends_on",
+        11,
+        "depends_on forms a cycle: db → main → db",
+    );
+}
+
+#[test]
+fn stdio_needs_command() {
+    let yaml = "version: 1\nname: demo\nservers:\n  time:\n    image: example/time:1\n    transport: stdio\n";
+    rejects(
+        yaml,
+        "servers.time.transport",
+        6,
+        "a stdio server needs `command`",
+    );
+}
+
+#[test]
+fn manual_tls_needs_cert_and_key() {
+    let err = rejects(
+        &format!("{BASE}gateway:\n  tls:\n    mode: manual\n"),
+        "gateway.tls.cert",
+        8,
+        "tls mode `manual` needs `cert`",
+    );
+    assert!(err.contains("gateway.tls.key"), "{err}");
+}
+
+#[test]
+fn env_and_secret_names() {
+    rejects(
+        &format!("{BASE}    env:\n      1BAD: x\n"),
+        "servers.main.env.1BAD",
+        8,
+        "is not a valid variable name",
+    );
+    rejects(
+        &format!("{BASE}    secrets: [API-TOKEN]\n"),
+        "servers.main.secrets[0]",
+        7,
+        "is not a valid variable name",
+    );
+}
+
+#[test]
+fn values_that_would_break_out_of_their_file() {
+    rejects(
+        &format!("{BASE}domain: \"mcp.local; return 200\"\n"),
+        "domain",
+        7,
+        "is not a host name",
+    );
+    rejects(
+        &format!("{BASE}    path: \"/a{{b}}/\"\n"),
+        "servers.main.path",
+        7,
+        "characters that are not allowed",
+    );
+    rejects(
+        &format!("{BASE}    endpoint: \"/mcp\\\"x\"\n"),
+        "servers.main.endpoint",
+        7,
+        "must be a path",
+    );
+    rejects(
+        &format!("{BASE}images:\n  python: \"python:3\\nRUN x\"\n"),
+        "images.python",
+        8,
+        "is not an image reference",
+    );
+    rejects(
+        &format!("{BASE}gateway:\n  max_body: \"10m; x\"\n"),
+        "gateway.max_body",
+        8,
+        "is not a size",
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let yaml = format!("{BASE}    port: 0\n    replicas: 0\n");
+    let err = rejects(&yaml, "servers.main.port", 7, "out of range");
+    assert!(err.contains("servers.main.replicas"), "{err}");
+    assert!(err.contains("2 problems"), "{err}");
+}
+
+#[test]
+fn missing_config_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(&["validate"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("mcpstack init"));
+}
