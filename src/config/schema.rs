@@ -93,6 +93,37 @@ pub fn closest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
         .map(|(_, c)| c.as_str())
 }
 
+/// Every key path the configuration accepts, with `<name>` for user-chosen map keys,
+/// e.g. `servers.<name>.transport`. The README's reference is checked against this list.
+pub fn key_paths() -> Vec<String> {
+    fn walk(root: &Value, node: &Value, prefix: &str, out: &mut Vec<String>) {
+        let Some(node) = object_at(root, node) else {
+            return;
+        };
+        if let Some(props) = node.get("properties").and_then(|p| p.as_object()) {
+            for (k, v) in props {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.push(path.clone());
+                walk(root, v, &path, out);
+            }
+        } else if let Some(extra) = node.get("additionalProperties").filter(|a| a.is_object()) {
+            let inner = object_at(root, extra);
+            if inner.is_some_and(|i| i.get("properties").is_some()) {
+                walk(root, extra, &format!("{prefix}.<name>"), out);
+            }
+        }
+    }
+    let schema = json_schema();
+    let mut out = Vec::new();
+    walk(&schema, &schema, "", &mut out);
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

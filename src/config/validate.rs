@@ -336,7 +336,7 @@ fn server(
         );
     }
     match crate::model::parse_duration(&s.timeout) {
-        Some(d) if d >= 1 && d <= 86_400 => {}
+        Some(d) if (1..=86_400).contains(&d) => {}
         Some(_) => {
             ck.err(p.key("timeout"), "timeout must be between 1s and 24h");
         }

@@ -8,9 +8,10 @@ use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// No top-level `name`: Compose v1 rejects it. The project name comes from
+/// `COMPOSE_PROJECT_NAME` in `.env` (see `.env.example`) or `-p`.
 #[derive(Serialize)]
 struct Compose {
-    name: String,
     services: BTreeMap<String, Service>,
     networks: BTreeMap<String, Network>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -137,7 +138,6 @@ pub fn render(stack: &Stack) -> Result<String> {
     services.insert("gateway".into(), gateway(stack, PRODUCTION));
     services.insert("gateway-dev".into(), gateway(stack, DEV));
     let compose = Compose {
-        name: stack.name.clone(),
         services,
         networks: BTreeMap::from([(
             "default".to_string(),
@@ -161,8 +161,9 @@ pub fn render(stack: &Stack) -> Result<String> {
     };
     let body = serde_yaml::to_string(&compose)?;
     Ok(format!(
-        "{}# Profiles: `docker compose --profile production up -d`, `--profile dev`, and `--profile monitoring`.\n# Secrets come from .env beside this file (see .env.example); none is written here.\n{body}",
-        header(stack, "#")
+        "{}# Project `{name}`: docker compose -p {name} --profile production up -d\n# (or `--profile dev`; add `--profile monitoring` for dashboards). Copy .env.example to .env\n# beside this file first: it names the project and holds the secrets, none of which is written here.\n{body}",
+        header(stack, "#"),
+        name = stack.name
     ))
 }
 

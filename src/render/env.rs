@@ -7,9 +7,10 @@ pub fn example(stack: &Stack) -> String {
     let mut s = header(stack, "#");
     s += "# Every variable the stack reads at run time. Copy this file to .env in this folder\n";
     s += "# and fill in the values. Never commit .env.\n";
-    if stack.variables.is_empty() {
-        s += "# (this stack reads none)\n";
-    }
+    s += &format!(
+        "\n# The Compose project: container, network and volume names start with it.\nCOMPOSE_PROJECT_NAME={}\n",
+        stack.name
+    );
     for (name, v) in &stack.variables {
         s += &format!(
             "\n# {} (read by: {})\n{name}=\n",

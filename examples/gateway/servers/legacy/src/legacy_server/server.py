@@ -2,8 +2,8 @@
 
 The client opens GET /sse; the first event (`endpoint`) tells it where to POST
 its messages: `<MOUNT_PATH>/messages/?session_id=<hex>`, a path from the root.
-Behind a gateway that strips a path prefix, set MOUNT_PATH to that prefix
-(e.g. /legacy) so the advertised path goes back through the gateway.
+MOUNT_PATH (default /) is only for a proxy that strips a path prefix without
+rewriting this event; the mcpstack gateway rewrites it, so leave it unset there.
 """
 
 import os

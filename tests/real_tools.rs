@@ -1,0 +1,116 @@
+//! Checks of the rendered files with the real tools. Built only with `--features real-tools`
+//! (`.ci/run` installs the tools first); a missing tool fails the test, it never skips.
+#![cfg(feature = "real-tools")]
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+/// Runs a tool; a tool that is not installed fails the test.
+fn tool(cmd: &str, args: &[&str], cwd: &Path) -> std::process::Output {
+    Command::new(cmd)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|e| panic!("`{cmd}` is required by the real-tool suite: {e}"))
+}
+
+fn rendered(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (tmp, dir) = example_copy(name);
+    let o = run(&["render"], &dir);
+    assert!(o.status.success(), "{:?}", text(&o));
+    (tmp, dir)
+}
+
+/// An `.env` with a placeholder for every variable `.env.example` lists.
+fn write_env(deploy: &Path) {
+    let example = std::fs::read_to_string(deploy.join(".env.example")).unwrap();
+    let env: String = example
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .map(|l| {
+            if l.ends_with('=') {
+                format!("{l}placeholder\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(deploy.join(".env"), env).unwrap();
+}
+
+#[test]
+fn dockerfiles_pass_hadolint() {
+    for name in ["spike", "todo", "gateway"] {
+        let (_t, dir) = rendered(name);
+        let deploy = dir.join("deploy");
+        let dockerfiles: Vec<String> = read_tree(&deploy)
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| p.ends_with("/Dockerfile"))
+            .collect();
+        assert!(!dockerfiles.is_empty(), "{name} renders no Dockerfile");
+        for df in dockerfiles {
+            let o = tool("hadolint", &["--format", "json", "--no-fail", &df], &deploy);
+            let findings: serde_json::Value = serde_json::from_slice(&o.stdout)
+                .unwrap_or_else(|e| panic!("hadolint output for {df}: {e}: {:?}", text(&o)));
+            let errors: Vec<_> = findings
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["level"] == "error" || f["level"] == "warning")
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{name}/{df}: hadolint errors or warnings: {errors:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn compose_passes_the_compose_spec_schema() {
+    for name in ["spike", "todo", "gateway"] {
+        let (_t, dir) = rendered(name);
+        let o = tool(
+            "check-jsonschema",
+            &["--builtin-schema", "vendor.compose-spec", "compose.yaml"],
+            &dir.join("deploy"),
+        );
+        assert!(o.status.success(), "{name}: {:?}", text(&o));
+    }
+}
+
+#[test]
+fn compose_config_is_accepted_for_every_profile() {
+    for name in ["spike", "todo", "gateway"] {
+        let (_t, dir) = rendered(name);
+        let deploy = dir.join("deploy");
+        write_env(&deploy);
+        for profile in ["dev", "production", "monitoring"] {
+            let o = tool("docker-compose", &["--profile", profile, "config"], &deploy);
+            let (out, err) = text(&o);
+            assert!(o.status.success(), "{name} --profile {profile}: {err}");
+            // v1 prints every service; check each one's profile in the resolved file.
+            let resolved: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+            let services = resolved["services"].as_mapping().unwrap();
+            assert!(services.contains_key("gateway") && services.contains_key("gateway-dev"));
+            for (svc, def) in services {
+                let svc = svc.as_str().unwrap();
+                let profiles: Vec<&str> = def["profiles"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p.as_str().unwrap())
+                    .collect();
+                let want = if svc.ends_with("-dev") {
+                    "dev"
+                } else {
+                    "production"
+                };
+                assert_eq!(profiles, [want], "{name}: {svc}");
+            }
+        }
+    }
+}
