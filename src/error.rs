@@ -77,8 +77,11 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// Anything else that went wrong at run time.
+    /// A certificate or key problem; the message names the file.
     #[error(transparent)]
+    Cert(#[from] crate::certs::CertError),
+    /// Anything else that went wrong at run time.
+    #[error("{0:#}")]
     Other(#[from] anyhow::Error),
 }
 
@@ -120,7 +123,7 @@ impl Error {
         match self {
             Error::Config { .. } | Error::NoConfig(_) | Error::Usage(_) => 2,
             Error::Drift { .. } | Error::HandEdited { .. } => 1,
-            Error::Io { .. } | Error::Other(_) => 3,
+            Error::Io { .. } | Error::Cert(_) | Error::Other(_) => 3,
         }
     }
 
@@ -143,6 +146,7 @@ impl Error {
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
                 Some("check the folder's owner and permissions".into())
             }
+            Error::Cert(e) => e.help(),
             Error::Io { .. } | Error::Other(_) => None,
         }
     }

@@ -3,6 +3,7 @@
 //! config file → [`config`] (parsed, validated) → [`model`] (resolved stack) →
 //! [`render`] (pure renderers) → [`output`] (render, --check, --diff).
 
+pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -82,3 +82,67 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     }
     None
 }
+
+/// Options for making certificates.
+#[derive(Debug, Clone, Default)]
+pub struct CertOptions {
+    /// `--caroot`; else MCPSTACK_CAROOT, XDG_DATA_HOME or HOME.
+    pub caroot: Option<PathBuf>,
+    pub renew: bool,
+    pub rsa: bool,
+}
+
+/// What `ensure_certs` did.
+pub struct CertsDone {
+    pub ca_dir: PathBuf,
+    pub ca_created: bool,
+    pub leaf: crate::certs::LeafOutcome,
+}
+
+impl Project {
+    /// Where the gateway's local certificate lives (git-ignored).
+    pub fn certs_dir(&self) -> PathBuf {
+        self.output_dir().join("certs")
+    }
+
+    /// The names on the local leaf: the domain and every alias.
+    pub fn cert_names(&self) -> Vec<String> {
+        let mut names = vec![self.stack.domain.clone()];
+        names.extend(self.stack.aliases.iter().cloned());
+        names
+    }
+
+    /// Ensures the user's local CA and this stack's leaf (used by the dev profile in every TLS
+    /// mode, and by production in `local` mode). `render`, `certs` and `up` share this.
+    pub fn ensure_certs(&self, opts: &CertOptions) -> Result<CertsDone> {
+        use crate::certs::{caroot, ensure_leaf, Env, KeyKind, LocalCa};
+        let kind = if opts.rsa {
+            KeyKind::Rsa
+        } else {
+            KeyKind::Ecdsa
+        };
+        let ca_dir = caroot(opts.caroot.as_deref(), &Env::from_process())?;
+        let (ca, ca_created) = LocalCa::load_or_create(&ca_dir, kind)?;
+        let leaf = ensure_leaf(
+            &ca,
+            &self.certs_dir(),
+            &self.cert_names(),
+            kind,
+            opts.renew,
+            time::OffsetDateTime::now_utc(),
+        )?;
+        Ok(CertsDone {
+            ca_dir,
+            ca_created,
+            leaf,
+        })
+    }
+}
+
+/// The CA folder the options point at, without creating anything.
+pub fn ca_dir(opts: &CertOptions) -> Result<PathBuf> {
+    Ok(crate::certs::caroot(
+        opts.caroot.as_deref(),
+        &crate::certs::Env::from_process(),
+    )?)
+}

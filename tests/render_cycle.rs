@@ -13,8 +13,8 @@ fn renders_identical_bytes_in_two_folders() {
             let o = run(&["render"], dir);
             assert!(o.status.success(), "{name}: {:?}", text(&o));
         }
-        let a = read_tree(&dir_a.join("deploy"));
-        let b = read_tree(&dir_b.join("deploy"));
+        let a = read_generated(&dir_a.join("deploy"));
+        let b = read_generated(&dir_b.join("deploy"));
         assert!(!a.is_empty());
         assert_eq!(a, b, "{name}: renders differ between folders");
         for (path, bytes) in &a {
@@ -32,7 +32,7 @@ fn renders_identical_bytes_in_two_folders() {
 fn every_commentable_file_has_the_header() {
     let (_t, dir) = example_copy("todo");
     assert!(run(&["render"], &dir).status.success());
-    for (path, bytes) in read_tree(&dir.join("deploy")) {
+    for (path, bytes) in read_generated(&dir.join("deploy")) {
         if path.ends_with(".json") {
             continue;
         }
@@ -155,5 +155,38 @@ fn unowned_file_in_the_way_is_not_overwritten() {
     assert!(
         !deploy.join(".env.example").exists(),
         "nothing may be written on refusal"
+    );
+}
+
+#[test]
+fn render_makes_the_local_certificate_with_private_key_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_t, dir) = example_copy("spike");
+    let o = run(&["render"], &dir);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("certificate: issued"), "{:?}", text(&o));
+    let certs = dir.join("deploy/certs");
+    let mode = |p: &str| fs::metadata(certs.join(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("privkey.pem"), 0o600);
+    assert!(
+        fs::read_to_string(certs.join("fullchain.pem"))
+            .unwrap()
+            .matches("BEGIN CERTIFICATE")
+            .count()
+            == 2
+    );
+    // Kept on the next run; ignored by git; not part of the generated files.
+    let o = run(&["render"], &dir);
+    assert!(text(&o).0.contains("certificate: kept"), "{:?}", text(&o));
+    let gitignore = fs::read_to_string(dir.join("deploy/.gitignore")).unwrap();
+    assert!(gitignore.lines().any(|l| l == "certs/"));
+    assert!(run(&["render", "--check"], &dir).status.success());
+    // inspect says it chains to the local CA.
+    let o = run(&["certs", "inspect"], &dir);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.contains("mcp.local") && out.contains("127.0.0.1"),
+        "{out}"
     );
 }

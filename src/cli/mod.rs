@@ -1,5 +1,6 @@
 //! The command line: parsing and dispatch. Each command is a few lines over the pipeline.
 
+mod certs;
 mod render;
 
 use crate::error::{Error, Result};
@@ -24,6 +25,9 @@ pub struct Cli {
     /// Print more detail
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Folder of the local CA [default: $MCPSTACK_CAROOT, else $XDG_DATA_HOME/mcpstack or ~/.local/share/mcpstack]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub caroot: Option<PathBuf>,
     /// When to use colour
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -50,6 +54,8 @@ pub enum Command {
         after_help = "Examples:\n  mcpstack render            write what changed\n  mcpstack render --check    exit 1 if any file is missing, stale or edited (for CI)\n  mcpstack render --diff     show what render would change\n  mcpstack render --force    overwrite files edited by hand"
     )]
     Render(render::Args),
+    /// Make or inspect the local CA and the stack's TLS certificate, or trust the CA
+    Certs(certs::Args),
     /// Print the JSON Schema of mcp-stack.yaml
     #[command(after_help = "Examples:\n  mcpstack schema > mcp-stack.schema.json")]
     Schema,
@@ -93,8 +99,17 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Render(args) => {
             let project = load(&cli, &out)?;
-            render::run(&project, args, &out)
+            let code = render::run(&project, args, &out)?;
+            if !args.check && !args.diff {
+                let opts = crate::pipeline::CertOptions {
+                    caroot: cli.caroot.clone(),
+                    ..Default::default()
+                };
+                certs::ensure(&project, &opts, &out)?;
+            }
+            Ok(code)
         }
+        Command::Certs(args) => certs::run(&cli, args, &out),
     }
 }
 

@@ -64,7 +64,7 @@ pub fn validate(c: &Config, source: &Source) -> Result<Facts> {
         facts: Facts::default(),
     };
     top_level(&mut ck, c);
-    gateway(&mut ck, &c.gateway);
+    gateway(&mut ck, &c.gateway, &c.domain);
     let mut routes: BTreeMap<String, String> = BTreeMap::new();
     for (name, s) in &c.servers {
         let p = KeyPath::of(&["servers", name]);
@@ -159,7 +159,7 @@ fn top_level(ck: &mut Check, c: &Config) {
     }
 }
 
-fn gateway(ck: &mut Check, g: &Gateway) {
+fn gateway(ck: &mut Check, g: &Gateway, domain: &str) {
     let p = KeyPath::of(&["gateway"]);
     if g.bind.parse::<std::net::IpAddr>().is_err() {
         ck.err(p.key("bind"), format!("`{}` is not an IP address", g.bind))
@@ -197,6 +197,21 @@ fn gateway(ck: &mut Check, g: &Gateway) {
             _ => {}
         },
         TlsMode::Local => {}
+    }
+    if let (TlsMode::Manual, Some(cert), Some(key)) = (g.tls.mode, &g.tls.cert, &g.tls.key) {
+        let dir = &ck.source.dir;
+        let (cert_file, key_file) = (dir.join(cert), dir.join(key));
+        if cert_file.is_file() && key_file.is_file() {
+            if let Err(e) = crate::certs::check_manual(&cert_file, &key_file, domain) {
+                use crate::certs::CertError as C;
+                let at = match e {
+                    C::BadKey { .. } | C::KeyMismatch { .. } => "key",
+                    _ => "cert",
+                };
+                let help = e.help();
+                ck.err(tls.key(at), e.to_string()).help = help;
+            }
+        }
     }
     if g.tls.mode != TlsMode::Manual {
         for (key, v) in [("cert", &g.tls.cert), ("key", &g.tls.key)] {

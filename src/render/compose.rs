@@ -402,19 +402,16 @@ fn gateway(stack: &Stack, profile: &'static str) -> Service {
     if let Some(env) = &g.auth_tokens_env {
         environment.insert(env.clone(), from_env(env));
     }
-    let depends_on = stack
-        .components
+    // Started, not healthy: the gateway finds servers through DNS at request time, so it
+    // serves /health and the other routes while one server is still starting.
+    let depends_on = g
+        .routes
         .iter()
-        .filter(|c| g.routes.iter().any(|r| r.server == c.name))
-        .map(|c| {
+        .map(|r| {
             (
-                format!("{}{suffix}", c.name),
+                format!("{}{suffix}", r.server),
                 DependsOn {
-                    condition: if c.health.is_some() {
-                        "service_healthy"
-                    } else {
-                        "service_started"
-                    },
+                    condition: "service_started",
                 },
             )
         })

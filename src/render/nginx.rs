@@ -19,10 +19,6 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
         .routes
         .iter()
         .map(|r| {
-            let replicas: Vec<String> = (1..=r.replicas)
-                .map(|i| format!("{}-{}-{i}", stack.name, r.server))
-                .collect();
-            let share = (10000 / r.replicas) as f64 / 100.0;
             context! {
                 server => &r.server,
                 path => &r.path,
@@ -37,8 +33,7 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
                     Balance::LeastConn => "least_conn",
                     Balance::ClientAffinity => "client_affinity",
                 },
-                replicas => replicas,
-                share => format!("{share:.2}"),
+                replicas => r.replicas,
                 var => r.server.replace('-', "_"),
             }
         })
@@ -63,6 +58,20 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
     )
 }
 
+/// Hosts whose addresses nginx fixes at start (stateful replicas on an nginx without `resolve`).
+fn static_hosts(stack: &Stack) -> Vec<&str> {
+    if stack.gateway.nginx_version >= UPSTREAM_RESOLVE {
+        return Vec::new();
+    }
+    stack
+        .gateway
+        .routes
+        .iter()
+        .filter(|r| r.balance == Balance::ClientAffinity)
+        .map(|r| r.host.as_str())
+        .collect()
+}
+
 /// Starts nginx after writing the bearer tokens from the environment into memory (tmpfs).
 pub fn entrypoint(stack: &Stack) -> String {
     let mut s = String::from("#!/bin/sh\n");
@@ -84,6 +93,31 @@ for token in $(printf '%s' "${{{env}:-}}" | tr ',' ' '); do
 done
 [ "$count" -gt 0 ] || echo "mcpstack: {env} holds no token: every request will get 401" >&2
 "#
+        );
+    }
+    let hosts = static_hosts(stack);
+    if !hosts.is_empty() {
+        s += &format!(
+            r#"# This nginx resolves upstream names only when it loads its config. Watch the replicas'
+# addresses and reload when they change (a container replaced or scaled).
+addresses() {{
+  for h in {}; do
+    {{ getent ahostsv4 "$h" 2>/dev/null || getent hosts "$h"; }} | awk '{{print $1}}' | sort -u
+  done | tr '\n' ' '
+}}
+(
+  last=$(addresses)
+  while sleep 10; do
+    now=$(addresses)
+    if [ -n "$now" ] && [ "$now" != "$last" ]; then
+      echo "mcpstack: replica addresses changed, reloading nginx" >&2
+      nginx -s reload || true
+      last=$now
+    fi
+  done
+) &
+"#,
+            hosts.join(" ")
         );
     }
     s += "exec nginx -g 'daemon off;'\n";

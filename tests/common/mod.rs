@@ -8,13 +8,20 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mcpstack"))
 }
 
+/// Runs mcpstack in `cwd`, with the local CA kept in a test folder (never the user's).
 pub fn run(args: &[&str], cwd: &Path) -> Output {
     bin()
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env("MCPSTACK_CAROOT", test_caroot())
         .output()
         .expect("run mcpstack")
+}
+
+/// One CA for the whole test run, in the target folder.
+pub fn test_caroot() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("caroot")
 }
 
 pub fn text(o: &Output) -> (String, String) {
@@ -53,6 +60,14 @@ pub fn example_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tmp.path().join(name);
     copy_tree(&examples().join(name), &dir);
     (tmp, dir)
+}
+
+/// The generated files below `dir` (certificates left out: they are secrets, not renders).
+pub fn read_generated(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    read_tree(dir)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with("certs/"))
+        .collect()
 }
 
 /// Every file below `dir`, path → bytes, sorted.

@@ -1,0 +1,30 @@
+//! Development TLS certificates for mcpstack: a local CA made once per
+//! user, server certificates signed by it, checks for user-supplied
+//! certificates, and installing the CA into the machine's trust stores.
+//!
+//! This file only declares the parts; it becomes `src/certs/mod.rs`.
+
+mod ca;
+mod error;
+mod files;
+mod inspect;
+mod install;
+mod keys;
+mod leaf;
+mod manual;
+mod sans;
+
+pub use ca::{caroot, Env, LocalCa, CAROOT_ENV, CA_CERT_FILE, CA_KEY_FILE};
+pub use error::{CertError, Result};
+pub use inspect::{fmt_utc, inspect, CertInfo};
+pub use install::{
+    execute, install, nss_databases, plan_install, plan_uninstall, uninstall, Action, Host, Os,
+    Plan, Report, Skipped, Step,
+};
+pub use keys::KeyKind;
+pub use leaf::{
+    ensure_leaf, IssueReason, LeafAction, LeafOutcome, FULLCHAIN_FILE, LEAF_DAYS, PRIVKEY_FILE,
+    RENEW_BEFORE_DAYS,
+};
+pub use manual::check_manual;
+pub use sans::{classify, covers, parse_name, Names, SanName};
