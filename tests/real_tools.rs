@@ -16,8 +16,22 @@ fn tool(cmd: &str, args: &[&str], cwd: &Path) -> std::process::Output {
         .unwrap_or_else(|e| panic!("`{cmd}` is required by the real-tool suite: {e}"))
 }
 
+/// The examples, and test fixtures that cover other modes.
+const PROJECTS: [&str; 4] = ["spike", "todo", "gateway", "fixtures/acme"];
+
 fn rendered(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
-    let (tmp, dir) = example_copy(name);
+    let (tmp, dir) = match name.strip_prefix("fixtures/") {
+        Some(f) => {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path().join(f);
+            let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(f);
+            copy_tree(&src, &dir);
+            (tmp, dir)
+        }
+        None => example_copy(name),
+    };
     let o = run(&["render"], &dir);
     assert!(o.status.success(), "{:?}", text(&o));
     (tmp, dir)
@@ -42,7 +56,7 @@ fn write_env(deploy: &Path) {
 
 #[test]
 fn dockerfiles_pass_hadolint() {
-    for name in ["spike", "todo", "gateway"] {
+    for name in PROJECTS {
         let (_t, dir) = rendered(name);
         let deploy = dir.join("deploy");
         let dockerfiles: Vec<String> = read_tree(&deploy)
@@ -71,7 +85,7 @@ fn dockerfiles_pass_hadolint() {
 
 #[test]
 fn compose_passes_the_compose_spec_schema() {
-    for name in ["spike", "todo", "gateway"] {
+    for name in PROJECTS {
         let (_t, dir) = rendered(name);
         let o = tool(
             "check-jsonschema",
@@ -84,7 +98,7 @@ fn compose_passes_the_compose_spec_schema() {
 
 #[test]
 fn compose_config_is_accepted_for_every_profile() {
-    for name in ["spike", "todo", "gateway"] {
+    for name in PROJECTS {
         let (_t, dir) = rendered(name);
         let deploy = dir.join("deploy");
         write_env(&deploy);
@@ -96,6 +110,9 @@ fn compose_config_is_accepted_for_every_profile() {
             let resolved: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
             let services = resolved["services"].as_mapping().unwrap();
             assert!(services.contains_key("gateway") && services.contains_key("gateway-dev"));
+            if name == "fixtures/acme" {
+                assert!(services.contains_key("certbot"), "{name}: no certbot");
+            }
             for (svc, def) in services {
                 let svc = svc.as_str().unwrap();
                 let profiles: Vec<&str> = def["profiles"]

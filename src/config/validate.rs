@@ -186,6 +186,16 @@ fn gateway(ck: &mut Check, g: &Gateway, domain: &str) {
                 }
             }
         }
+        TlsMode::Acme if is_private_name(domain) => {
+            ck.err(
+                KeyPath::of(&["domain"]),
+                format!("Let's Encrypt cannot certify `{domain}`"),
+            )
+            .help = Some(
+                "tls mode `acme` needs a public DNS name as `domain`; use `local` for local names"
+                    .into(),
+            );
+        }
         TlsMode::Acme => match &g.tls.email {
             None => {
                 ck.err(tls.key("email"), "tls mode `acme` needs `email`")
@@ -1041,6 +1051,15 @@ fn images(ck: &mut Check, i: &Images) {
             ),
         );
     }
+}
+
+fn is_private_name(n: &str) -> bool {
+    let n = n.to_ascii_lowercase();
+    n.parse::<std::net::IpAddr>().is_ok()
+        || n == "localhost"
+        || n.ends_with(".local")
+        || n.ends_with(".localhost")
+        || !n.contains('.')
 }
 
 const DNS_HELP: &str =

@@ -65,6 +65,8 @@ pub struct Tls {
     pub manual_cert: Option<String>,
     pub manual_key: Option<String>,
     pub acme_email: Option<String>,
+    /// Names Let's Encrypt can certify: the domain and public DNS aliases.
+    pub acme_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -70,6 +70,7 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
                 manual_cert: g.tls.cert.clone(),
                 manual_key: g.tls.key.clone(),
                 acme_email: g.tls.email.clone(),
+                acme_names: acme_names(c),
             },
             auth_tokens_env: (g.auth.kind == config::AuthType::Bearer)
                 .then(|| g.auth.tokens_env.clone()),
@@ -107,6 +108,22 @@ pub fn nginx_version(c: &Config) -> Option<(u32, u32, u32)> {
         Some(v) => parse_version(v),
         None => nginx_version_of_image(&c.images.nginx),
     }
+}
+
+/// Let's Encrypt certifies public DNS names only: no IPs, localhost, `.local` or wildcards
+/// (the webroot challenge cannot prove a wildcard).
+fn acme_names(c: &Config) -> Vec<String> {
+    std::iter::once(&c.domain)
+        .chain(&c.aliases)
+        .map(|n| n.to_ascii_lowercase())
+        .filter(|n| {
+            n.parse::<std::net::IpAddr>().is_err()
+                && n != "localhost"
+                && !n.ends_with(".local")
+                && !n.ends_with(".localhost")
+                && !n.starts_with("*.")
+        })
+        .collect()
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {

@@ -3,6 +3,7 @@
 //! copy of each container with ports on 127.0.0.1 and source mounts), `monitoring`.
 
 use super::{header, health};
+use crate::config::TlsMode;
 use crate::model::{Component, ImageSource, Stack, GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT};
 use anyhow::Result;
 use serde::Serialize;
@@ -127,6 +128,9 @@ struct Logging {
 }
 
 const PRODUCTION: &str = "production";
+/// Volumes of `tls.mode: acme`: certbot's state and the challenge files nginx serves.
+const ACME_CERTS: &str = "letsencrypt";
+const ACME_WEBROOT: &str = "acme-webroot";
 const DEV: &str = "dev";
 
 pub fn render(stack: &Stack) -> Result<String> {
@@ -137,6 +141,29 @@ pub fn render(stack: &Stack) -> Result<String> {
     }
     services.insert("gateway".into(), gateway(stack, PRODUCTION));
     services.insert("gateway-dev".into(), gateway(stack, DEV));
+    let mut volumes: BTreeMap<String, Volume> = stack
+        .volumes
+        .iter()
+        .map(|v| {
+            (
+                v.clone(),
+                Volume {
+                    name: format!("{}_{v}", stack.name),
+                },
+            )
+        })
+        .collect();
+    if stack.gateway.tls.mode == TlsMode::Acme {
+        services.insert("certbot".into(), certbot(stack));
+        for v in [ACME_CERTS, ACME_WEBROOT] {
+            volumes.insert(
+                v.into(),
+                Volume {
+                    name: format!("{}_{v}", stack.name),
+                },
+            );
+        }
+    }
     let compose = Compose {
         services,
         networks: BTreeMap::from([(
@@ -146,18 +173,7 @@ pub fn render(stack: &Stack) -> Result<String> {
                 driver: "bridge",
             },
         )]),
-        volumes: stack
-            .volumes
-            .iter()
-            .map(|v| {
-                (
-                    v.clone(),
-                    Volume {
-                        name: format!("{}_{v}", stack.name),
-                    },
-                )
-            })
-            .collect(),
+        volumes,
     };
     let body = serde_yaml::to_string(&compose)?;
     Ok(format!(
@@ -428,11 +444,7 @@ fn gateway(stack: &Stack, profile: &'static str) -> Service {
             format!("{bind}:{}:{GATEWAY_HTTP_PORT}", g.http_port),
             format!("{bind}:{}:{GATEWAY_HTTPS_PORT}", g.https_port),
         ],
-        volumes: vec![
-            "./nginx/nginx.conf:/etc/nginx/nginx.conf:ro".into(),
-            "./nginx/entrypoint.sh:/etc/nginx/mcpstack/entrypoint.sh:ro".into(),
-            "./certs:/etc/nginx/certs:ro".into(),
-        ],
+        volumes: gateway_volumes(stack, production),
         depends_on,
         restart: Some("unless-stopped"),
         read_only: production,
@@ -461,6 +473,68 @@ fn gateway(stack: &Stack, profile: &'static str) -> Service {
             Vec::new()
         },
         logging: production.then(logging),
+        ..Service::default()
+    }
+}
+
+/// The gateway's files. Dev always uses the local certificate; production uses the
+/// certificate of `tls.mode`.
+fn gateway_volumes(stack: &Stack, production: bool) -> Vec<String> {
+    let tls = &stack.gateway.tls;
+    let mut v: Vec<String> = vec![
+        "./nginx/nginx.conf:/etc/nginx/nginx.conf:ro".into(),
+        "./nginx/entrypoint.sh:/etc/nginx/mcpstack/entrypoint.sh:ro".into(),
+    ];
+    match (production, tls.mode, &tls.manual_cert, &tls.manual_key) {
+        (true, TlsMode::Manual, Some(cert), Some(key)) => {
+            let up = "../".repeat(stack.output.split('/').count());
+            let rel = |p: &str| format!("{up}{}", p.trim_start_matches("./"));
+            v.push(format!("{}:/etc/nginx/certs/fullchain.pem:ro", rel(cert)));
+            v.push(format!("{}:/etc/nginx/certs/privkey.pem:ro", rel(key)));
+        }
+        (true, TlsMode::Acme, ..) => {
+            v.push("./certs:/etc/nginx/certs:ro".into());
+            v.push(format!("{ACME_CERTS}:/etc/letsencrypt:ro"));
+            v.push(format!("{ACME_WEBROOT}:/var/www/certbot:ro"));
+        }
+        _ => v.push("./certs:/etc/nginx/certs:ro".into()),
+    }
+    v
+}
+
+/// Obtains and renews the Let's Encrypt certificate (webroot challenge through the gateway);
+/// the gateway notices a new certificate and reloads.
+fn certbot(stack: &Stack) -> Service {
+    let tls = &stack.gateway.tls;
+    let mut cmd = String::from(
+        "trap exit TERM; while :; do certbot certonly --webroot -w /var/www/certbot --cert-name mcpstack",
+    );
+    for n in &tls.acme_names {
+        cmd += &format!(" -d {n}");
+    }
+    cmd += &format!(
+        " --email {} --agree-tos --non-interactive --keep-until-expiring; sleep 12h & wait; done",
+        tls.acme_email.as_deref().unwrap_or_default()
+    );
+    Service {
+        image: stack.images.certbot.clone(),
+        profiles: vec![PRODUCTION],
+        entrypoint: Some(vec!["/bin/sh".into(), "-c".into()]),
+        command: Some(vec![cmd]),
+        volumes: vec![
+            format!("{ACME_CERTS}:/etc/letsencrypt"),
+            format!("{ACME_WEBROOT}:/var/www/certbot"),
+        ],
+        depends_on: BTreeMap::from([(
+            "gateway".to_string(),
+            DependsOn {
+                condition: "service_started",
+            },
+        )]),
+        restart: Some("unless-stopped"),
+        cap_drop: vec!["ALL"],
+        security_opt: vec!["no-new-privileges:true"],
+        logging: Some(logging()),
         ..Service::default()
     }
 }

@@ -58,7 +58,10 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
         "nginx/nginx.conf",
         nginx::render(stack, templates)?,
     ));
-    files.push(File::new("nginx/entrypoint.sh", nginx::entrypoint(stack)));
+    files.push(File::new(
+        "nginx/entrypoint.sh",
+        nginx::entrypoint(stack, templates)?,
+    ));
     files.push(File::new(".env.example", env::example(stack)));
     files.push(File::new(".gitignore", env::gitignore(stack)));
     files.sort_by(|a, b| a.path.cmp(&b.path));

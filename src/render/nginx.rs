@@ -49,6 +49,7 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
             http2_directive => g.nginx_version >= HTTP2_DIRECTIVE,
             upstream_resolve => g.nginx_version >= UPSTREAM_RESOLVE,
             acme => g.tls.mode == TlsMode::Acme,
+            tls_dir => if g.tls.mode == TlsMode::Acme { "/tmp/mcpstack/tls" } else { "/etc/nginx/certs" },
             auth => g.auth_tokens_env.is_some(),
             rate_limit => &g.rate_limit,
             origins => &g.allow_origins,
@@ -72,54 +73,16 @@ fn static_hosts(stack: &Stack) -> Vec<&str> {
         .collect()
 }
 
-/// Starts nginx after writing the bearer tokens from the environment into memory (tmpfs).
-pub fn entrypoint(stack: &Stack) -> String {
-    let mut s = String::from("#!/bin/sh\n");
-    s += &header(stack, "#");
-    s += "set -eu\n";
-    s += "mkdir -p /tmp/mcpstack\n";
-    if let Some(env) = &stack.gateway.auth_tokens_env {
-        s += &format!(
-            r#"# Bearer tokens come only from ${env} (commas or spaces between them). They are kept in
-# memory, never in a generated file: change .env and recreate the gateway to add or revoke one.
-umask 077
-: > /tmp/mcpstack/tokens.map
-count=0
-for token in $(printf '%s' "${{{env}:-}}" | tr ',' ' '); do
-  case "$token" in
-    *[!A-Za-z0-9._~+/=-]*) echo "mcpstack: ignoring a token with characters outside A-Z a-z 0-9 . _ ~ + / = -" >&2 ;;
-    *) printf '"Bearer %s" 1;\n' "$token" >> /tmp/mcpstack/tokens.map; count=$((count + 1)) ;;
-  esac
-done
-[ "$count" -gt 0 ] || echo "mcpstack: {env} holds no token: every request will get 401" >&2
-"#
-        );
-    }
-    let hosts = static_hosts(stack);
-    if !hosts.is_empty() {
-        s += &format!(
-            r#"# This nginx resolves upstream names only when it loads its config. Watch the replicas'
-# addresses and reload when they change (a container replaced or scaled).
-addresses() {{
-  for h in {}; do
-    {{ getent ahostsv4 "$h" 2>/dev/null || getent hosts "$h"; }} | awk '{{print $1}}' | sort -u
-  done | tr '\n' ' '
-}}
-(
-  last=$(addresses)
-  while sleep 10; do
-    now=$(addresses)
-    if [ -n "$now" ] && [ "$now" != "$last" ]; then
-      echo "mcpstack: replica addresses changed, reloading nginx" >&2
-      nginx -s reload || true
-      last=$now
-    fi
-  done
-) &
-"#,
-            hosts.join(" ")
-        );
-    }
-    s += "exec nginx -g 'daemon off;'\n";
-    s
+/// Starts nginx: loads bearer tokens from the environment, picks the TLS files, and
+/// reloads nginx when they or the replicas' addresses change.
+pub fn entrypoint(stack: &Stack, templates: &Templates) -> Result<String> {
+    templates.render(
+        "gateway-entrypoint.sh",
+        context! {
+            header => header(stack, "#").trim_end(),
+            tokens_env => &stack.gateway.auth_tokens_env,
+            acme => stack.gateway.tls.mode == TlsMode::Acme,
+            static_hosts => static_hosts(stack),
+        },
+    )
 }

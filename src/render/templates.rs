@@ -17,6 +17,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/Dockerfile.bridge.j2"),
     ),
     ("nginx.conf", include_str!("../../templates/nginx.conf.j2")),
+    (
+        "gateway-entrypoint.sh",
+        include_str!("../../templates/gateway-entrypoint.sh.j2"),
+    ),
 ];
 
 /// The templates in use: built-in ones, with overrides read by the caller.
