@@ -190,3 +190,14 @@ fn render_makes_the_local_certificate_with_private_key_modes() {
         "{out}"
     );
 }
+
+#[test]
+fn gateway_entrypoint_is_valid_shell() {
+    for name in ["spike", "gateway"] {
+        let (_t, dir) = example_copy(name);
+        assert!(run(&["render"], &dir).status.success());
+        let script = dir.join("deploy/nginx/entrypoint.sh");
+        let o = std::process::Command::new("sh").arg("-n").arg(&script).output().unwrap();
+        assert!(o.status.success(), "{name}: {:?}", text(&o));
+    }
+}
