@@ -197,7 +197,11 @@ fn gateway_entrypoint_is_valid_shell() {
         let (_t, dir) = example_copy(name);
         assert!(run(&["render"], &dir).status.success());
         let script = dir.join("deploy/nginx/entrypoint.sh");
-        let o = std::process::Command::new("sh").arg("-n").arg(&script).output().unwrap();
+        let o = std::process::Command::new("sh")
+            .arg("-n")
+            .arg(&script)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{name}: {:?}", text(&o));
     }
 }

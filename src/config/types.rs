@@ -514,8 +514,8 @@ fn image_cloudflared() -> String {
     "cloudflare/cloudflared:2025.8.0".into()
 }
 fn bridge_python() -> String {
-    "mcp-proxy==0.8.2".into()
+    "mcp-proxy==0.13.0".into()
 }
 fn bridge_node() -> String {
-    "supergateway@3.4.0".into()
+    "supergateway@4.0.0".into()
 }

@@ -1024,7 +1024,7 @@ fn images(ck: &mut Check, i: &Images) {
         ck.err(
             p.key("mcp_proxy"),
             format!(
-                "`{}` is not a package spec like `mcp-proxy==0.8.2`",
+                "`{}` is not a package spec like `mcp-proxy==0.13.0`",
                 i.mcp_proxy
             ),
         );
@@ -1046,7 +1046,7 @@ fn images(ck: &mut Check, i: &Images) {
         ck.err(
             p.key("supergateway"),
             format!(
-                "`{}` is not a package spec like `supergateway@3.4.0`",
+                "`{}` is not a package spec like `supergateway@4.0.0`",
                 i.supergateway
             ),
         );

@@ -247,11 +247,11 @@ fn server(c: &Config, name: &str, s: &config::Server, build: Option<&BuildFacts>
     };
     let command = match &bridge {
         Some(b) => {
-            let mut cmd = bridge_command(b, port, &endpoint);
-            if b.runtime == Runtime::Python && matches!(image, ImageSource::Bridged { .. }) {
-                cmd[0] = format!("{BRIDGE_VENV}/bin/mcp-proxy");
-            }
-            Some(cmd)
+            let python = match image {
+                ImageSource::Bridged { .. } => format!("{BRIDGE_VENV}/bin/python"),
+                _ => "python".to_string(),
+            };
+            Some(bridge_command(b, &python, port, &endpoint))
         }
         None => s.command.clone(),
     };
@@ -371,20 +371,31 @@ fn endpoint(s: &config::Server) -> String {
     }
 }
 
+/// Runs the stdio server so that its own exit ends the container (the restart policy and the
+/// health check see it). When the bridge stops a child, `sh` dies first and nothing else happens.
+const EXIT_WITH_CHILD: &str = r#""$0" "$@"; kill -TERM 1"#;
+
+/// mcp-proxy answers streamable HTTP with JSON only, which drops the progress notifications a
+/// tool sends while it runs; its session manager is started with SSE responses instead.
+const MCP_PROXY_SSE: &str = "import sys, mcp_proxy.mcp_server as s; \
+base = s.StreamableHTTPSessionManager; \
+s.StreamableHTTPSessionManager = type('SseSessionManager', (base,), {'__init__': lambda self, *a, **k: base.__init__(self, *a, **{**k, 'json_response': False})}); \
+from mcp_proxy.__main__ import main; sys.exit(main())";
+
 /// The bridge process that serves a stdio server over streamable HTTP.
-fn bridge_command(b: &Bridge, port: u16, endpoint: &str) -> Vec<String> {
+fn bridge_command(b: &Bridge, python: &str, port: u16, endpoint: &str) -> Vec<String> {
     let mut cmd: Vec<String> = Vec::new();
     match b.runtime {
         Runtime::Python => {
-            cmd.extend(["mcp-proxy", "--host", "0.0.0.0", "--port"].map(String::from));
+            cmd.extend([python, "-c", MCP_PROXY_SSE].map(String::from));
+            cmd.extend(["--host", "0.0.0.0", "--port"].map(String::from));
             cmd.push(port.to_string());
-            cmd.push("--pass-environment".into());
-            cmd.push("--".into());
+            cmd.extend(["--pass-environment", "--", "sh", "-c", EXIT_WITH_CHILD].map(String::from));
             cmd.extend(b.child.iter().cloned());
         }
         Runtime::Node => {
             cmd.extend(["supergateway", "--stdio"].map(String::from));
-            cmd.push(shell_words::join(&b.child));
+            cmd.push(format!("{}; kill -TERM 1", shell_words::join(&b.child)));
             cmd.extend(
                 [
                     "--outputTransport",
@@ -397,7 +408,8 @@ fn bridge_command(b: &Bridge, port: u16, endpoint: &str) -> Vec<String> {
             cmd.push(port.to_string());
             cmd.push("--streamableHttpPath".into());
             cmd.push(endpoint.to_string());
-            cmd.extend(["--healthEndpoint", "/healthz"].map(String::from));
+            // The default level logs every message, tool arguments included.
+            cmd.extend(["--healthEndpoint", "/healthz", "--logLevel", "none"].map(String::from));
         }
     }
     cmd
