@@ -205,3 +205,33 @@ fn gateway_entrypoint_is_valid_shell() {
         assert!(o.status.success(), "{name}: {:?}", text(&o));
     }
 }
+
+/// On an nginx without upstream `resolve`, servers are reached through a variable; `set` is a
+/// rewrite-module directive, so it must come before `rewrite ... break`, which stops them.
+#[test]
+fn upstream_variable_is_set_before_the_rewrite_that_ends_the_rewrite_phase() {
+    let (_t, dir) = example_copy("gateway");
+    let cfg = dir.join("mcp-stack.yaml");
+    let yaml = fs::read_to_string(&cfg).unwrap();
+    fs::write(
+        &cfg,
+        format!("{yaml}\nimages:\n  nginx: local/nginx:1.22\n"),
+    )
+    .unwrap();
+    assert!(run(&["render"], &dir).status.success());
+    let conf = fs::read_to_string(dir.join("deploy/nginx/nginx.conf")).unwrap();
+    let mut checked = 0;
+    for block in conf.split("location ").skip(1) {
+        let block = &block[..block.find("\n        }").unwrap_or(block.len())];
+        if let Some(set) = block.find("set $mcp_upstream") {
+            let rewrite = block.find("rewrite ").expect("a rewrite");
+            assert!(set < rewrite, "set after rewrite in:\n{block}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "expected variable upstreams, found {checked}");
+    assert!(
+        conf.contains("hash $binary_remote_addr;"),
+        "stateful replicas need client affinity"
+    );
+}

@@ -45,7 +45,7 @@ pub fn run(cli: &Cli, args: &Args, out: &Out) -> Result<i32> {
             Ok(0)
         }
         Some(Action::CaPath) => {
-            println!("{}", ca_dir(&opts)?.display());
+            super::say(&format!("{}\n", ca_dir(&opts)?.display()));
             Ok(0)
         }
         Some(Action::Inspect) => {
@@ -57,7 +57,7 @@ pub fn run(cli: &Cli, args: &Args, out: &Out) -> Result<i32> {
                 ca.as_ref(),
                 time::OffsetDateTime::now_utc(),
             )?;
-            println!("{info}");
+            super::say(&format!("{info}\n"));
             Ok(0)
         }
         Some(Action::Install) | Some(Action::Uninstall) => {
@@ -69,7 +69,7 @@ pub fn run(cli: &Cli, args: &Args, out: &Out) -> Result<i32> {
             } else {
                 certs::uninstall(&cert)?
             };
-            print!("{report}");
+            super::say(&report.to_string());
             Ok(if report.is_ok() { 0 } else { 3 })
         }
     }

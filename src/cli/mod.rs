@@ -70,9 +70,17 @@ pub struct Out {
 impl Out {
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            println!("{}", msg.as_ref());
+            say(&format!("{}\n", msg.as_ref()));
         }
     }
+}
+
+/// Writes to standard output. A reader that went away (`mcpstack ... | head`) is not an
+/// error worth a panic: the rest of the output is dropped.
+pub fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
@@ -84,7 +92,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Schema => {
             let text = serde_json::to_string_pretty(&crate::config::schema::json_schema())
                 .map_err(anyhow::Error::from)?;
-            println!("{text}");
+            say(&format!("{text}\n"));
             Ok(0)
         }
         Command::Validate => {

@@ -30,7 +30,7 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
             .collect();
         for e in &changed {
             if args.diff || out.verbose || args.check {
-                print!("{}", output::diff(e));
+                super::say(&output::diff(e));
             }
         }
         if args.check {

@@ -78,7 +78,30 @@ const app = express();
 app.disable('x-powered-by');
 app.use(express.json({ limit: '4mb' }));
 
+// STATELESS=true: no sessions; every POST gets a fresh transport, so any replica can answer.
+const STATELESS = /^(1|true|yes)$/i.test(process.env.STATELESS ?? '');
+
+async function statelessPost(req, res) {
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  const server = buildServer();
+  res.on('close', () => {
+    transport.close().catch(() => {});
+    server.close().catch(() => {});
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, req.body);
+}
+
 app.post('/mcp', async (req, res) => {
+  if (STATELESS) {
+    try {
+      return await statelessPost(req, res);
+    } catch (err) {
+      log('ERROR', 'error handling MCP request:', err);
+      if (!res.headersSent) res.status(500).json(rpcError(-32603, 'Internal server error'));
+      return;
+    }
+  }
   const sessionId = req.get('mcp-session-id');
   try {
     if (sessionId) {
@@ -112,6 +135,7 @@ app.post('/mcp', async (req, res) => {
 
 // GET opens the server-to-client SSE stream; DELETE ends the session.
 const existingSession = async (req, res) => {
+  if (STATELESS) return res.status(405).set('Allow', 'POST').json(rpcError(-32000, 'Method not allowed: stateless server'));
   const sessionId = req.get('mcp-session-id');
   if (!sessionId) return res.status(400).json(rpcError(-32000, 'Missing Mcp-Session-Id header'));
   const session = sessions.get(sessionId);

@@ -1,0 +1,214 @@
+"""The official MCP Python SDK client, and plain HTTP, against a live mcpstack gateway.
+
+usage: gateway_client.py SCENARIO BASE_URL CA_FILE TOKEN [ARGS...]
+Prints one JSON object; the Rust test that runs it asserts on it.
+"""
+
+import asyncio
+import json
+import ssl
+import sys
+import time
+
+import httpx2 as httpx
+from mcp import ClientSession
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+
+SCENARIO, BASE, CA, TOKEN = sys.argv[1:5]
+ARGS = sys.argv[5:]
+AUTH = {"Authorization": f"Bearer {TOKEN}"} if TOKEN else {}
+
+
+def tls() -> ssl.SSLContext:
+    """Trusts only the stack's CA."""
+    return ssl.create_default_context(cafile=CA)
+
+
+def http_client(headers=None, timeout=None, auth=None) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        headers={**AUTH, **(headers or {})},
+        timeout=timeout or httpx.Timeout(30, read=300),
+        auth=auth,
+        verify=tls(),
+        follow_redirects=False,
+    )
+
+
+def text(result) -> str:
+    return result.content[0].text
+
+
+async def streamable(path: str):
+    """A session over streamable HTTP: (session, get_session_id) inside a context."""
+    client = http_client()
+    transport = streamable_http_client(BASE + path, http_client=client)
+    return client, transport
+
+
+async def basic(path: str, transport: str) -> dict:
+    async def run(session: ClientSession):
+        init = await session.initialize()
+        tools = await session.list_tools()
+        echo = await session.call_tool("echo", {"text": "hello"})
+        return {
+            "server": init.server_info.name,
+            "protocol": init.protocol_version,
+            "tools": sorted(t.name for t in tools.tools),
+            "echo": text(echo),
+        }
+
+    if transport == "sse":
+        async with sse_client(BASE + path, headers=AUTH, httpx_client_factory=http_client) as (r, w):
+            async with ClientSession(r, w) as s:
+                return await run(s)
+    async with http_client() as client:
+        async with streamable_http_client(BASE + path, http_client=client) as streams:
+            async with ClientSession(streams[0], streams[1]) as s:
+                return await run(s)
+
+
+async def progress(path: str, seconds: int) -> dict:
+    """A long tool call that reports progress every second: when does each report arrive?"""
+    async with http_client() as client:
+        async with streamable_http_client(BASE + path, http_client=client) as streams:
+            async with ClientSession(streams[0], streams[1]) as s:
+                await s.initialize()
+                start = time.monotonic()
+                arrivals = []
+
+                async def on_progress(done, total, message):
+                    arrivals.append({"progress": done, "at": round(time.monotonic() - start, 3)})
+
+                result = await s.call_tool(
+                    "progress", {"seconds": seconds}, read_timeout_seconds=seconds + 60,
+                    progress_callback=on_progress,
+                )
+                return {
+                    "result": text(result),
+                    "elapsed": round(time.monotonic() - start, 3),
+                    "arrivals": arrivals,
+                }
+
+
+async def sessions(path: str, count: int, calls: int) -> dict:
+    """Concurrent sessions, each making several calls: does every call reach its replica?"""
+
+    async def one(n: int) -> dict:
+        seen, errors = set(), []
+        try:
+            async with http_client() as client:
+                async with streamable_http_client(BASE + path, http_client=client) as streams:
+                    async with ClientSession(streams[0], streams[1]) as s:
+                        await s.initialize()
+                        for _ in range(calls):
+                            r = await s.call_tool("whoami", {})
+                            if r.is_error:
+                                errors.append(text(r))
+                            else:
+                                seen.add(text(r))
+        except Exception as e:  # noqa: BLE001 - reported, the test asserts on it
+            errors.append(f"{type(e).__name__}: {e}")
+        return {"replicas": sorted(seen), "errors": errors}
+
+    results = await asyncio.gather(*(one(n) for n in range(count)))
+    return {"sessions": results}
+
+
+async def spread(path: str, calls: int) -> dict:
+    """Calls to a stateless server, each on its own connection: which replicas answer?"""
+    seen = {}
+    for _ in range(calls):
+        async with http_client() as client:
+            async with streamable_http_client(BASE + path, http_client=client) as streams:
+                async with ClientSession(streams[0], streams[1]) as s:
+                    await s.initialize()
+                    who = text(await s.call_tool("whoami", {}))
+                    seen[who] = seen.get(who, 0) + 1
+    return {"replicas": seen}
+
+
+INIT = {
+    "jsonrpc": "2.0", "id": 1, "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+               "clientInfo": {"name": "mcpstack-live", "version": "1"}},
+}
+MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+
+
+async def http(path: str, http_base: str) -> dict:
+    """The gateway's HTTP behaviour, request by request."""
+    out = {}
+    async with httpx.AsyncClient(verify=tls(), timeout=30) as c:
+        r = await c.post(http_base + path, json=INIT, headers={**MCP_HEADERS, **AUTH})
+        out["http_post"] = {"status": r.status_code, "location": r.headers.get("location")}
+        # Following a 308 keeps the method and the body.
+        r = await c.post(r.headers["location"], json=INIT, headers={**MCP_HEADERS, **AUTH})
+        out["after_redirect"] = {"status": r.status_code, "initialized": "protocolVersion" in r.text}
+        session = r.headers.get("mcp-session-id")
+        out["session_id"] = bool(session)
+        r = await c.post(BASE + path, json=INIT, headers=MCP_HEADERS)
+        out["no_token"] = {"status": r.status_code, "www_authenticate": r.headers.get("www-authenticate")}
+        r = await c.post(BASE + path, json=INIT, headers={**MCP_HEADERS, "Authorization": "Bearer wrong"})
+        out["bad_token"] = r.status_code
+        r = await c.post(BASE + path, json=INIT,
+                         headers={**MCP_HEADERS, **AUTH, "Origin": "https://evil.example"})
+        out["foreign_origin"] = r.status_code
+        r = await c.options(BASE + path, headers={"Origin": "https://evil.example",
+                                                  "Access-Control-Request-Method": "POST"})
+        out["foreign_preflight"] = r.status_code
+        r = await c.get(BASE + "/health")
+        out["health"] = {"status": r.status_code, "headers": {
+            k: r.headers.get(k) for k in ["strict-transport-security", "x-content-type-options",
+                                          "x-frame-options", "referrer-policy", "server"]}}
+        # A DELETE ends the session: the next request on it is 404.
+        hdrs = {**MCP_HEADERS, **AUTH, "Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-06-18"}
+        r = await c.delete(BASE + path, headers=hdrs)
+        out["delete"] = r.status_code
+        r = await c.post(BASE + path, headers=hdrs,
+                         json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+        out["after_delete"] = r.status_code
+    return out
+
+
+async def burst(path: str, count: int) -> dict:
+    """Many requests at once from one address: how many are refused with 429?"""
+    async with httpx.AsyncClient(verify=tls(), timeout=30,
+                                 limits=httpx.Limits(max_connections=count)) as c:
+        async def one():
+            r = await c.post(BASE + path, json=INIT, headers={**MCP_HEADERS, **AUTH})
+            return r.status_code
+        codes = await asyncio.gather(*(one() for _ in range(count)))
+    counts = {}
+    for code in codes:
+        counts[str(code)] = counts.get(str(code), 0) + 1
+    return {"codes": counts}
+
+
+async def sse_endpoint(path: str) -> dict:
+    """The first event of a legacy SSE stream names where to POST: it must be inside the prefix."""
+    async with httpx.AsyncClient(verify=tls(), timeout=30, headers=AUTH) as c:
+        async with c.stream("GET", BASE + path, headers={"Accept": "text/event-stream"}) as r:
+            lines = []
+            async for line in r.aiter_lines():
+                lines.append(line)
+                if line.startswith("data:"):
+                    break
+            return {"status": r.status_code, "content_type": r.headers.get("content-type"),
+                    "buffering": r.headers.get("x-accel-buffering"), "lines": lines}
+
+
+async def main():
+    handlers = {
+        "basic": lambda: basic(ARGS[0], ARGS[1]),
+        "progress": lambda: progress(ARGS[0], int(ARGS[1])),
+        "sessions": lambda: sessions(ARGS[0], int(ARGS[1]), int(ARGS[2])),
+        "spread": lambda: spread(ARGS[0], int(ARGS[1])),
+        "http": lambda: http(ARGS[0], ARGS[1]),
+        "burst": lambda: burst(ARGS[0], int(ARGS[1])),
+        "sse_endpoint": lambda: sse_endpoint(ARGS[0]),
+    }
+    print(json.dumps(await handlers[SCENARIO]()))
+
+
+asyncio.run(main())
