@@ -235,3 +235,50 @@ fn upstream_variable_is_set_before_the_rewrite_that_ends_the_rewrite_phase() {
         "stateful replicas need client affinity"
     );
 }
+
+#[test]
+fn token_adds_and_revokes_in_a_private_env_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_t, dir) = example_copy("gateway");
+    let env = dir.join("deploy/.env");
+    fs::create_dir_all(dir.join("deploy")).unwrap();
+    fs::write(&env, "COMPOSE_PROJECT_NAME=gateway\n").unwrap();
+    let o = run(&["token"], &dir);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let first = text(&o).0.lines().next().unwrap().to_string();
+    assert_eq!(first.len(), 64, "{first}");
+    let second = text(&run(&["token"], &dir))
+        .0
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let body = fs::read_to_string(&env).unwrap();
+    assert!(body.contains("COMPOSE_PROJECT_NAME=gateway\n"), "{body}");
+    assert!(
+        body.contains(&format!("MCP_GATEWAY_TOKENS={first},{second}\n")),
+        "{body}"
+    );
+    assert_eq!(
+        fs::metadata(&env).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(run(&["token", "--revoke", &first], &dir).status.success());
+    let body = fs::read_to_string(&env).unwrap();
+    assert!(
+        body.contains(&format!("MCP_GATEWAY_TOKENS={second}\n")) && !body.contains(&first),
+        "{body}"
+    );
+    assert_eq!(
+        run(&["token", "--revoke", "nope"], &dir).status.code(),
+        Some(2)
+    );
+    // The token never reaches a generated file.
+    assert!(run(&["render"], &dir).status.success());
+    for (path, bytes) in read_generated(&dir.join("deploy")) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&second),
+            "{path} holds the token"
+        );
+    }
+}

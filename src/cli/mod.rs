@@ -2,6 +2,7 @@
 
 mod certs;
 mod render;
+mod token;
 
 use crate::error::{Error, Result};
 use crate::pipeline::{find_config, Project};
@@ -56,6 +57,8 @@ pub enum Command {
     Render(render::Args),
     /// Make or inspect the local CA and the stack's TLS certificate, or trust the CA
     Certs(certs::Args),
+    /// Make or revoke a bearer token for the gateway (kept in the output folder's .env)
+    Token(token::Args),
     /// Print the JSON Schema of mcp-stack.yaml
     #[command(after_help = "Examples:\n  mcpstack schema > mcp-stack.schema.json")]
     Schema,
@@ -118,6 +121,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(code)
         }
         Command::Certs(args) => certs::run(&cli, args, &out),
+        Command::Token(args) => {
+            let project = load(&cli, &out)?;
+            token::run(&project, args, &out)
+        }
     }
 }
 

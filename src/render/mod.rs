@@ -1,5 +1,6 @@
 //! Pure renderers: each turns the resolved stack into one kind of file. No I/O, no clock.
 
+mod clients;
 mod compose;
 mod dockerfile;
 mod env;
@@ -61,6 +62,18 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
     files.push(File::new(
         "nginx/entrypoint.sh",
         nginx::entrypoint(stack, templates)?,
+    ));
+    files.push(File::new(
+        "clients/claude_desktop_config.json",
+        clients::claude_desktop(stack)?,
+    ));
+    files.push(File::new(
+        "clients/vscode-mcp.json",
+        clients::vscode(stack)?,
+    ));
+    files.push(File::new(
+        "clients/cursor-mcp.json",
+        clients::cursor(stack)?,
     ));
     files.push(File::new(".env.example", env::example(stack)));
     files.push(File::new(".gitignore", env::gitignore(stack)));

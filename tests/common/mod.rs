@@ -62,11 +62,11 @@ pub fn example_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
-/// The generated files below `dir` (certificates left out: they are secrets, not renders).
+/// The generated files below `dir`: certificates and `.env` are the user's secrets, not renders.
 pub fn read_generated(dir: &Path) -> Vec<(String, Vec<u8>)> {
     read_tree(dir)
         .into_iter()
-        .filter(|(p, _)| !p.starts_with("certs/"))
+        .filter(|(p, _)| !p.starts_with("certs/") && p != ".env")
         .collect()
 }
 
