@@ -15,6 +15,19 @@ const PROJECT: &str = "mcpstacklive";
 const HTTP: u16 = 18080;
 const HTTPS: u16 = 18443;
 const TOKEN: &str = "live-token-7f3a9c";
+const PROMETHEUS: u16 = 19090;
+/// The containers the live suite starts: everything but Grafana and cAdvisor, whose images
+/// cannot be had here (their files are checked by the real-tool suite).
+const SERVICES: [&str; 8] = [
+    "gateway",
+    "stream",
+    "pool",
+    "legacy",
+    "local",
+    "prometheus",
+    "blackbox-exporter",
+    "nginx-exporter",
+];
 
 fn image(var: &str, default: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| default.to_string())
@@ -64,6 +77,10 @@ impl Stack {
         c["gateway"]["bind"] = "127.0.0.1".into();
         c["gateway"]["http_port"] = HTTP.into();
         c["gateway"]["https_port"] = HTTPS.into();
+        c["gateway"]["cors"]["allow_origins"] = vec!["https://app.example.com"].into();
+        c["monitoring"]["enabled"] = true.into();
+        c["monitoring"]["prometheus"] =
+            serde_yaml::from_str(&format!("{{port: {PROMETHEUS}}}")).unwrap();
         let mut images = serde_yaml::Mapping::new();
         for (k, var, default) in [
             (
@@ -77,6 +94,21 @@ impl Stack {
                 "nginx",
                 "MCPSTACK_TEST_NGINX_IMAGE",
                 "mcpstack-test/nginx:1.22",
+            ),
+            (
+                "prometheus",
+                "MCPSTACK_TEST_PROMETHEUS_IMAGE",
+                "mcpstack-test/prometheus:2.42",
+            ),
+            (
+                "blackbox_exporter",
+                "MCPSTACK_TEST_BLACKBOX_IMAGE",
+                "mcpstack-test/blackbox-exporter:0.23",
+            ),
+            (
+                "nginx_exporter",
+                "MCPSTACK_TEST_NGINX_EXPORTER_IMAGE",
+                "mcpstack-test/nginx-exporter:0.11",
             ),
         ] {
             images.insert(k.into(), image(var, default).into());
@@ -94,7 +126,7 @@ impl Stack {
         let deploy = dir.join("deploy");
         std::fs::write(
             deploy.join(".env"),
-            format!("COMPOSE_PROJECT_NAME={PROJECT}\nMCP_GATEWAY_TOKENS={TOKEN},second-token\n"),
+            format!("COMPOSE_PROJECT_NAME={PROJECT}\nMCP_GATEWAY_TOKENS={TOKEN},second-token\nGRAFANA_ADMIN_PASSWORD=unused-here\n"),
         )
         .unwrap();
         let stack = Stack {
@@ -104,13 +136,25 @@ impl Stack {
             ca,
         };
         let compose = |args: &[&str]| {
-            let mut all = vec!["-p", PROJECT, "--compatibility", "--profile", "production"];
+            let mut all = vec![
+                "-p",
+                PROJECT,
+                "--compatibility",
+                "--profile",
+                "production",
+                "--profile",
+                "monitoring",
+            ];
             all.extend_from_slice(args);
             must("docker-compose", &all, &stack.deploy)
         };
         compose(&["down", "-v", "--remove-orphans"]);
-        compose(&["build"]);
-        compose(&["up", "-d"]);
+        let mut build = vec!["build"];
+        build.extend(["stream", "pool", "legacy", "local"]);
+        compose(&build);
+        let mut up = vec!["up", "-d"];
+        up.extend(SERVICES);
+        compose(&up);
         stack.wait_healthy(Duration::from_secs(240));
         stack
     }
@@ -140,11 +184,17 @@ impl Stack {
         let start = Instant::now();
         loop {
             let all = self.containers();
-            let servers = all.iter().filter(|(n, _)| !n.contains("_gateway_")).count();
-            let ready = servers == 3 + 3 + 1 + 1 // stream, pool, legacy, local
-                && all.iter().all(|(n, s)| {
-                    s.starts_with("Up") && (n.contains("_gateway_") || s.contains("(healthy)"))
-                });
+            let server = |n: &str| {
+                ["_stream_", "_pool_", "_legacy_", "_local_"]
+                    .iter()
+                    .any(|s| n.contains(s))
+            };
+            let servers = all.iter().filter(|(n, _)| server(n)).count();
+            let ready = servers == 3 + 3 + 1 + 1
+                && all.len() == servers + 4
+                && all
+                    .iter()
+                    .all(|(n, s)| s.starts_with("Up") && (!server(n) || s.contains("(healthy)")));
             if ready {
                 return;
             }
@@ -199,6 +249,42 @@ impl Stack {
                 .into_owned()
                 .into_boxed_str(),
         )
+    }
+
+    /// An instant query to Prometheus.
+    fn query(&self, promql: &str) -> Vec<Value> {
+        let url = format!("http://127.0.0.1:{PROMETHEUS}/api/v1/query");
+        let o = Command::new("curl")
+            .args([
+                "-sf",
+                "--get",
+                &url,
+                "--data-urlencode",
+                &format!("query={promql}"),
+            ])
+            .output()
+            .expect("curl");
+        if !o.status.success() {
+            return Vec::new();
+        }
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        v["data"]["result"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Polls until `ok` holds for the query's result, or fails after `limit`.
+    fn wait_query(&self, promql: &str, limit: Duration, ok: impl Fn(&[Value]) -> bool) -> Duration {
+        let start = Instant::now();
+        loop {
+            let r = self.query(promql);
+            if ok(&r) {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < limit,
+                "`{promql}` not as expected after {limit:?}: {r:?}"
+            );
+            std::thread::sleep(Duration::from_secs(5));
+        }
     }
 
     fn gateway_container(&self) -> String {
@@ -280,6 +366,42 @@ fn gateway_carries_every_transport_correctly() {
     assert_eq!(r["bad_token"], 401, "{r}");
     assert_eq!(r["foreign_origin"], 403, "{r}");
     assert_eq!(r["foreign_preflight"], 403, "{r}");
+    let pre = &r["allowed_preflight"];
+    assert_eq!(pre["status"], 204, "{r}");
+    assert_eq!(
+        pre["headers"]["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    for h in [
+        "Mcp-Session-Id",
+        "Mcp-Protocol-Version",
+        "Last-Event-ID",
+        "Authorization",
+        "Content-Type",
+    ] {
+        assert!(
+            pre["headers"]["access-control-allow-headers"]
+                .as_str()
+                .unwrap()
+                .contains(h),
+            "{h}: {r}"
+        );
+    }
+    assert!(pre["headers"]["access-control-expose-headers"]
+        .as_str()
+        .unwrap()
+        .contains("Mcp-Session-Id"));
+    assert_eq!(r["allowed_origin"]["status"], 200, "{r}");
+    assert_eq!(
+        r["allowed_origin"]["allow_origin"], "https://app.example.com",
+        "{r}"
+    );
+    // The metadata path reaches the server that owns the prefix, without the prefix.
+    let meta = r["oauth_metadata"]["body"].as_str().unwrap();
+    assert!(
+        meta.contains("Cannot GET /.well-known/oauth-protected-resource/mcp"),
+        "{r}"
+    );
     let h = &r["health"]["headers"];
     assert_eq!(r["health"]["status"], 200);
     assert_eq!(h["strict-transport-security"], "max-age=63072000", "{r}");
@@ -376,4 +498,46 @@ fn gateway_carries_every_transport_correctly() {
             i + 1
         );
     }
+
+    // Monitoring: every server's MCP probe is up, directly and through the gateway; the
+    // gateway's counters and certificate are scraped.
+    let value = |r: &Value| r["value"][1].as_str().unwrap_or("").to_string();
+    for probe in ["direct", "gateway"] {
+        stack.wait_query(
+            &format!(r#"min by (server) (probe_success{{probe="{probe}"}})"#),
+            Duration::from_secs(180),
+            |r| r.len() == 4 && r.iter().all(|x| value(x) == "1"),
+        );
+    }
+    stack.wait_query("nginx_up", Duration::from_secs(60), |r| {
+        r.len() == 1 && value(&r[0]) == "1"
+    });
+    stack.wait_query(
+        r#"(probe_ssl_earliest_cert_expiry{job="gateway-tls"} - time()) / 86400"#,
+        Duration::from_secs(60),
+        |r| {
+            r.len() == 1
+                && value(&r[0])
+                    .parse::<f64>()
+                    .is_ok_and(|d| d > 800.0 && d <= 825.0)
+        },
+    );
+    // Every replica of `stream` is probed on its own.
+    let replicas = stack.query(r#"probe_success{probe="direct", server="stream"}"#);
+    assert_eq!(replicas.len(), 3, "{replicas:?}");
+
+    // A server stopped: reported down within 2 minutes, and its alert fires.
+    must(
+        "docker",
+        &["stop", &format!("{PROJECT}_legacy_1")],
+        &stack.dir,
+    );
+    let took = stack.wait_query(
+        r#"ALERTS{alertname="McpServerDown", server="legacy", alertstate="firing"}"#,
+        Duration::from_secs(120),
+        |r| r.len() == 1,
+    );
+    eprintln!("McpServerDown fired {took:?} after the server stopped");
+    let others = stack.query(r#"ALERTS{alertname="McpServerDown", alertstate="firing"}"#);
+    assert_eq!(others.len(), 1, "only legacy is down: {others:?}");
 }

@@ -121,13 +121,91 @@ fn compose_config_is_accepted_for_every_profile() {
                     .iter()
                     .map(|p| p.as_str().unwrap())
                     .collect();
+                let monitoring = [
+                    "prometheus",
+                    "grafana",
+                    "blackbox-exporter",
+                    "nginx-exporter",
+                    "cadvisor",
+                ];
                 let want = if svc.ends_with("-dev") {
                     "dev"
+                } else if monitoring.contains(&svc) {
+                    "monitoring"
                 } else {
                     "production"
                 };
                 assert_eq!(profiles, [want], "{name}: {svc}");
             }
         }
+    }
+}
+
+/// Renders a project with monitoring on (the examples turn it on or off; this forces it).
+fn rendered_with_monitoring(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (tmp, dir) = example_copy(name);
+    let cfg = dir.join("mcp-stack.yaml");
+    let mut c: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    c["monitoring"]["enabled"] = true.into();
+    std::fs::write(&cfg, serde_yaml::to_string(&c).unwrap()).unwrap();
+    let o = run(&["render"], &dir);
+    assert!(o.status.success(), "{:?}", text(&o));
+    (tmp, dir)
+}
+
+#[test]
+fn prometheus_config_rules_and_dashboard_queries_pass_promtool() {
+    for name in ["spike", "todo", "gateway"] {
+        let (_t, dir) = rendered_with_monitoring(name);
+        let prom = dir.join("deploy/prometheus");
+        let o = tool("promtool", &["check", "config", "prometheus.yml"], &prom);
+        assert!(o.status.success(), "{name}: {:?}", text(&o));
+        let o = tool("promtool", &["check", "rules", "alerts.yml"], &prom);
+        assert!(o.status.success(), "{name}: {:?}", text(&o));
+        // Every dashboard query, as a recording rule, must be valid PromQL.
+        let dash: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("deploy/grafana/dashboards/mcp-stack.json")).unwrap(),
+        )
+        .unwrap();
+        let exprs: Vec<String> = dash["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["targets"].as_array().cloned().unwrap_or_default())
+            .map(|t| t["expr"].as_str().unwrap().to_string())
+            .collect();
+        assert!(exprs.len() > 5, "{name}: {exprs:?}");
+        let rules: Vec<serde_json::Value> = exprs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| serde_json::json!({"record": format!("dashboard:query_{i}"), "expr": e}))
+            .collect();
+        let file = serde_json::json!({"groups": [{"name": "dashboard", "rules": rules}]});
+        std::fs::write(
+            prom.join("dashboard-queries.yml"),
+            serde_yaml::to_string(&file).unwrap(),
+        )
+        .unwrap();
+        let o = tool(
+            "promtool",
+            &["check", "rules", "dashboard-queries.yml"],
+            &prom,
+        );
+        assert!(
+            o.status.success(),
+            "{name}: dashboard queries: {:?}",
+            text(&o)
+        );
+        let o = tool(
+            "prometheus-blackbox-exporter",
+            &["--config.file=blackbox.yml", "--config.check"],
+            &prom,
+        );
+        assert!(
+            o.status.success(),
+            "{name}: blackbox config: {:?}",
+            text(&o)
+        );
     }
 }

@@ -349,7 +349,7 @@ pub struct Service {
     pub user: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Monitoring {
     /// Renders the monitoring profile.
     #[serde(default)]
@@ -358,6 +358,24 @@ pub struct Monitoring {
     pub prometheus: Prometheus,
     #[serde(default)]
     pub grafana: Grafana,
+    /// An MCP probe slower than this for 5 minutes raises an alert.
+    #[serde(default = "default_latency_threshold")]
+    pub probe_latency_threshold: String,
+}
+
+fn default_latency_threshold() -> String {
+    "2s".into()
+}
+
+impl Default for Monitoring {
+    fn default() -> Self {
+        Monitoring {
+            enabled: false,
+            prometheus: Prometheus::default(),
+            grafana: Grafana::default(),
+            probe_latency_threshold: default_latency_threshold(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -6,7 +6,9 @@ mod resolve;
 mod units;
 
 pub use resolve::resolve;
-pub use units::{nginx_version_of_image, parse_bytes, parse_duration, parse_version};
+pub use units::{
+    nginx_version_of_image, parse_bytes, parse_duration, parse_duration_ms, parse_version,
+};
 
 use crate::config::{Images, TlsMode, Transport};
 use std::collections::BTreeMap;
@@ -14,6 +16,8 @@ use std::collections::BTreeMap;
 /// Inside the gateway container nginx listens on unprivileged ports.
 pub const GATEWAY_HTTP_PORT: u16 = 8080;
 pub const GATEWAY_HTTPS_PORT: u16 = 8443;
+/// The gateway's internal listener (monitoring only, never published).
+pub const GATEWAY_INTERNAL_PORT: u16 = 8081;
 /// Where the bridge gets its own virtual environment in a bridged Python image.
 pub const BRIDGE_VENV: &str = "/opt/mcp-bridge";
 /// Fixed UID/GID of the non-root user in rendered images.
@@ -269,6 +273,8 @@ impl Component {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Monitoring {
+    /// Seconds an MCP probe may take before the latency alert.
+    pub latency_threshold_secs: f64,
     pub prometheus_port: u16,
     pub retention: String,
     pub grafana_port: u16,

@@ -37,6 +37,11 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
         })
         .collect();
     let monitoring = c.monitoring.enabled.then(|| Monitoring {
+        latency_threshold_secs: super::units::parse_duration_ms(
+            &c.monitoring.probe_latency_threshold,
+        )
+        .unwrap_or(2000) as f64
+            / 1000.0,
         prometheus_port: c.monitoring.prometheus.port as u16,
         retention: c.monitoring.prometheus.retention.clone(),
         grafana_port: c.monitoring.grafana.port as u16,

@@ -8,6 +8,13 @@ pub fn parse_duration(s: &str) -> Option<u64> {
     humantime::parse_duration(s).ok().map(|d| d.as_secs())
 }
 
+/// `500ms`, `2s` → milliseconds.
+pub fn parse_duration_ms(s: &str) -> Option<u64> {
+    humantime::parse_duration(s)
+        .ok()
+        .map(|d| d.as_millis() as u64)
+}
+
 /// `512M`, `1g`, `1024` → bytes.
 pub fn parse_bytes(s: &str) -> Option<u64> {
     let s = s.trim();

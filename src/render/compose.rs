@@ -62,6 +62,10 @@ struct Service {
     read_only: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tmpfs: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    privileged: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    devices: Vec<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     cap_drop: Vec<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -131,6 +135,9 @@ const PRODUCTION: &str = "production";
 /// Volumes of `tls.mode: acme`: certbot's state and the challenge files nginx serves.
 const ACME_CERTS: &str = "letsencrypt";
 const ACME_WEBROOT: &str = "acme-webroot";
+const MONITORING: &str = "monitoring";
+const PROMETHEUS_DATA: &str = "prometheus-data";
+const GRAFANA_DATA: &str = "grafana-data";
 const DEV: &str = "dev";
 
 pub fn render(stack: &Stack) -> Result<String> {
@@ -153,6 +160,19 @@ pub fn render(stack: &Stack) -> Result<String> {
             )
         })
         .collect();
+    if let Some(m) = &stack.monitoring {
+        for (name, svc) in monitoring(stack, m) {
+            services.insert(name.into(), svc);
+        }
+        for v in [PROMETHEUS_DATA, GRAFANA_DATA] {
+            volumes.insert(
+                v.into(),
+                Volume {
+                    name: format!("{}_{v}", stack.name),
+                },
+            );
+        }
+    }
     if stack.gateway.tls.mode == TlsMode::Acme {
         services.insert("certbot".into(), certbot(stack));
         for v in [ACME_CERTS, ACME_WEBROOT] {
@@ -537,4 +557,128 @@ fn certbot(stack: &Stack) -> Service {
         logging: Some(logging()),
         ..Service::default()
     }
+}
+
+/// Hardening shared by the monitoring containers (cAdvisor aside, which reads the host).
+fn monitoring_service(image: &str, entrypoint: &str, command: Vec<String>) -> Service {
+    Service {
+        image: image.into(),
+        profiles: vec![MONITORING],
+        entrypoint: Some(vec![entrypoint.into()]),
+        command: Some(command),
+        restart: Some("unless-stopped"),
+        read_only: true,
+        cap_drop: vec!["ALL"],
+        security_opt: vec!["no-new-privileges:true"],
+        logging: Some(logging()),
+        ..Service::default()
+    }
+}
+
+/// Prometheus, the exporters and Grafana. They join the production containers' network;
+/// Prometheus and Grafana are published on 127.0.0.1 only.
+fn monitoring(stack: &Stack, m: &crate::model::Monitoring) -> Vec<(&'static str, Service)> {
+    use super::monitoring::{BLACKBOX_CA, DASHBOARDS_DIR};
+    let mut prometheus = monitoring_service(
+        &stack.images.prometheus,
+        "prometheus",
+        vec![
+            "--config.file=/etc/prometheus/prometheus.yml".into(),
+            "--storage.tsdb.path=/prometheus".into(),
+            format!("--storage.tsdb.retention.time={}", m.retention),
+            "--web.listen-address=:9090".into(),
+        ],
+    );
+    prometheus.ports = vec![format!("127.0.0.1:{}:9090", m.prometheus_port)];
+    prometheus.volumes = vec![
+        "./prometheus:/etc/prometheus:ro".into(),
+        format!("{PROMETHEUS_DATA}:/prometheus"),
+    ];
+
+    let mut blackbox = monitoring_service(
+        &stack.images.blackbox_exporter,
+        "blackbox_exporter",
+        vec!["--config.file=/etc/blackbox/blackbox.yml".into()],
+    );
+    blackbox.volumes = vec!["./prometheus/blackbox.yml:/etc/blackbox/blackbox.yml:ro".into()];
+    if stack.gateway.tls.mode == TlsMode::Local {
+        blackbox
+            .volumes
+            .push(format!("./certs/fullchain.pem:{BLACKBOX_CA}:ro"));
+    }
+
+    let nginx = monitoring_service(
+        &stack.images.nginx_exporter,
+        "nginx-prometheus-exporter",
+        vec![format!(
+            "--nginx.scrape-uri=http://gateway:{}/stub_status",
+            crate::model::GATEWAY_INTERNAL_PORT
+        )],
+    );
+
+    // cAdvisor reads the host's cgroups and Docker's state: it needs these mounts and privileges.
+    let cadvisor = Service {
+        image: stack.images.cadvisor.clone(),
+        profiles: vec![MONITORING],
+        command: Some(vec![
+            "--docker_only=true".into(),
+            "--housekeeping_interval=15s".into(),
+            "--store_container_labels=false".into(),
+            "--whitelisted_container_labels=com.docker.compose.project,com.docker.compose.service"
+                .into(),
+        ]),
+        volumes: [
+            "/:/rootfs:ro",
+            "/var/run:/var/run:ro",
+            "/sys:/sys:ro",
+            "/var/lib/docker/:/var/lib/docker:ro",
+            "/dev/disk/:/dev/disk:ro",
+        ]
+        .map(String::from)
+        .to_vec(),
+        devices: vec!["/dev/kmsg"],
+        privileged: true,
+        restart: Some("unless-stopped"),
+        logging: Some(logging()),
+        ..Service::default()
+    };
+
+    let mut grafana = Service {
+        image: stack.images.grafana.clone(),
+        profiles: vec![MONITORING],
+        ports: vec![format!("127.0.0.1:{}:3000", m.grafana_port)],
+        volumes: vec![
+            "./grafana/provisioning:/etc/grafana/provisioning:ro".into(),
+            format!("./grafana/dashboards:{DASHBOARDS_DIR}:ro"),
+            format!("{GRAFANA_DATA}:/var/lib/grafana"),
+        ],
+        restart: Some("unless-stopped"),
+        cap_drop: vec!["ALL"],
+        security_opt: vec!["no-new-privileges:true"],
+        logging: Some(logging()),
+        ..Service::default()
+    };
+    grafana.environment = BTreeMap::from([
+        (
+            "GF_SECURITY_ADMIN_PASSWORD".to_string(),
+            from_env(&m.grafana_password_env),
+        ),
+        ("GF_AUTH_ANONYMOUS_ENABLED".to_string(), "false".to_string()),
+        ("GF_USERS_ALLOW_SIGN_UP".to_string(), "false".to_string()),
+        (
+            "GF_ANALYTICS_REPORTING_ENABLED".to_string(),
+            "false".to_string(),
+        ),
+        (
+            "GF_ANALYTICS_CHECK_FOR_UPDATES".to_string(),
+            "false".to_string(),
+        ),
+    ]);
+    vec![
+        ("blackbox-exporter", blackbox),
+        ("cadvisor", cadvisor),
+        ("grafana", grafana),
+        ("nginx-exporter", nginx),
+        ("prometheus", prometheus),
+    ]
 }

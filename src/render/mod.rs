@@ -5,6 +5,7 @@ mod compose;
 mod dockerfile;
 mod env;
 pub mod health;
+pub mod monitoring;
 mod nginx;
 mod templates;
 
@@ -75,6 +76,32 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
         "clients/cursor-mcp.json",
         clients::cursor(stack)?,
     ));
+    if let Some(m) = &stack.monitoring {
+        files.push(File::new(
+            "prometheus/prometheus.yml",
+            monitoring::prometheus(stack)?,
+        ));
+        files.push(File::new(
+            "prometheus/alerts.yml",
+            monitoring::alerts(stack, m)?,
+        ));
+        files.push(File::new(
+            "prometheus/blackbox.yml",
+            monitoring::blackbox(stack)?,
+        ));
+        files.push(File::new(
+            "grafana/provisioning/datasources/prometheus.yml",
+            monitoring::grafana_datasource(stack)?,
+        ));
+        files.push(File::new(
+            "grafana/provisioning/dashboards/mcpstack.yml",
+            monitoring::grafana_provider(stack)?,
+        ));
+        files.push(File::new(
+            "grafana/dashboards/mcp-stack.json",
+            monitoring::grafana_dashboard(stack)?,
+        ));
+    }
     files.push(File::new(".env.example", env::example(stack)));
     files.push(File::new(".gitignore", env::gitignore(stack)));
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -2,7 +2,7 @@
 
 use super::{header, Templates};
 use crate::config::TlsMode;
-use crate::model::{Balance, Stack, GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT};
+use crate::model::{Balance, Stack, GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT, GATEWAY_INTERNAL_PORT};
 use anyhow::Result;
 use minijinja::context;
 
@@ -55,6 +55,7 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
             origins => &g.allow_origins,
             max_body => &g.max_body,
             routes => routes,
+            internal_port => stack.monitoring.as_ref().map(|_| GATEWAY_INTERNAL_PORT),
         },
     )
 }

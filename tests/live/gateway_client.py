@@ -133,6 +133,7 @@ INIT = {
     "params": {"protocolVersion": "2025-06-18", "capabilities": {},
                "clientInfo": {"name": "mcpstack-live", "version": "1"}},
 }
+ALLOWED_ORIGIN = "https://app.example.com"
 MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 
 
@@ -157,6 +158,18 @@ async def http(path: str, http_base: str) -> dict:
         r = await c.options(BASE + path, headers={"Origin": "https://evil.example",
                                                   "Access-Control-Request-Method": "POST"})
         out["foreign_preflight"] = r.status_code
+        r = await c.options(BASE + path, headers={
+            "Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, mcp-session-id"})
+        out["allowed_preflight"] = {"status": r.status_code, "headers": {
+            k: r.headers.get(k) for k in ["access-control-allow-origin", "access-control-allow-methods",
+                                          "access-control-allow-headers", "access-control-expose-headers"]}}
+        r = await c.post(BASE + path, json=INIT, headers={**MCP_HEADERS, **AUTH, "Origin": ALLOWED_ORIGIN})
+        out["allowed_origin"] = {"status": r.status_code,
+                                 "allow_origin": r.headers.get("access-control-allow-origin"),
+                                 "expose": r.headers.get("access-control-expose-headers")}
+        r = await c.get(BASE + "/.well-known/oauth-protected-resource" + path + "mcp")
+        out["oauth_metadata"] = {"status": r.status_code, "body": r.text[:200]}
         r = await c.get(BASE + "/health")
         out["health"] = {"status": r.status_code, "headers": {
             k: r.headers.get(k) for k in ["strict-transport-security", "x-content-type-options",
