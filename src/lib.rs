@@ -6,7 +6,9 @@
 pub mod certs;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod error;
+pub mod init;
 pub mod model;
 pub mod output;
 pub mod pipeline;

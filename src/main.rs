@@ -1,10 +1,24 @@
-use clap::Parser;
-use mcpstack::cli::{self, Cli};
+use clap::{CommandFactory, FromArgMatches};
+use mcpstack::cli::{self, color, Cli, Color};
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `--color` applies to clap's own errors and help too, so it is read before parsing.
+    let choice = color::from_args(&args);
+    color::setup(choice);
+    let clap_color = match choice {
+        Color::Auto => clap::ColorChoice::Auto,
+        Color::Always => clap::ColorChoice::Always,
+        Color::Never => clap::ColorChoice::Never,
+    };
+    let parsed = Cli::command()
+        .color(clap_color)
+        .try_get_matches_from(&args)
+        .and_then(|mut m| Cli::from_arg_matches_mut(&mut m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
+            // Usage errors exit 2; --help and --version exit 0.
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
             std::process::exit(code);
@@ -13,20 +27,8 @@ fn main() {
     match cli::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("{}", style_error(&e));
-            if let Some(help) = e.help() {
-                eprintln!("  = help: {help}");
-            }
+            color::error(&e.to_string(), e.help().as_deref());
             std::process::exit(e.exit_code());
         }
-    }
-}
-
-fn style_error(e: &mcpstack::Error) -> String {
-    let text = e.to_string();
-    if text.starts_with("error:") {
-        text
-    } else {
-        format!("error: {text}")
     }
 }

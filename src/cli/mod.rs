@@ -1,6 +1,11 @@
 //! The command line: parsing and dispatch. Each command is a few lines over the pipeline.
 
 mod certs;
+pub mod color;
+mod completions;
+mod engine;
+mod init;
+mod man;
 mod render;
 mod token;
 
@@ -14,27 +19,30 @@ use std::path::PathBuf;
     name = "mcpstack",
     version,
     about = "Render and run a production-grade stack for MCP servers from one mcp-stack.yaml",
-    after_help = "Examples:\n  mcpstack validate\n  mcpstack render\n  mcpstack render --check\n  mcpstack --config examples/spike/mcp-stack.yaml render"
+    after_help = "Examples:\n  mcpstack init              write mcp-stack.yaml for the MCP servers in this folder\n  mcpstack validate\n  mcpstack render\n  mcpstack render --check\n  mcpstack --config examples/spike/mcp-stack.yaml render\n\nExit status: 0 success, 1 a check failed, 2 bad configuration or usage, 3 a runtime failure."
 )]
 pub struct Cli {
     /// The configuration file [default: mcp-stack.yaml here or in a parent folder]
-    #[arg(long, short = 'c', global = true, value_name = "PATH")]
+    #[arg(long, short = 'c', global = true, value_name = "PATH", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
     /// Print only errors
-    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    #[arg(long, short, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
     pub quiet: bool,
     /// Print more detail
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = GLOBAL)]
     pub verbose: bool,
     /// Folder of the local CA [default: $MCPSTACK_CAROOT, else $XDG_DATA_HOME/mcpstack or ~/.local/share/mcpstack]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
     pub caroot: Option<PathBuf>,
-    /// When to use colour
-    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    /// When to use colour; `auto` honours NO_COLOR and colours only a terminal
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, value_name = "WHEN", help_heading = GLOBAL)]
     pub color: Color,
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The heading of the options every command takes.
+const GLOBAL: &str = "Global options";
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
 pub enum Color {
@@ -45,6 +53,8 @@ pub enum Color {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Write a commented mcp-stack.yaml for the MCP servers in this folder
+    Init(init::Args),
     /// Check the configuration without writing anything
     #[command(
         after_help = "Examples:\n  mcpstack validate\n  mcpstack -c path/to/mcp-stack.yaml validate"
@@ -59,9 +69,21 @@ pub enum Command {
     Certs(certs::Args),
     /// Make or revoke a bearer token for the gateway (kept in the output folder's .env)
     Token(token::Args),
+    /// Build, create and start the stack on the Docker Engine (renders first if needed)
+    Up(engine::UpArgs),
+    /// Remove the stack's containers and network (and, if asked, volumes and images)
+    Down(engine::DownArgs),
+    /// List the stack's containers with their state and health
+    Ps(engine::PsArgs),
+    /// Show the stack's logs, each line prefixed with its container
+    Logs(engine::LogsArgs),
     /// Print the JSON Schema of mcp-stack.yaml
     #[command(after_help = "Examples:\n  mcpstack schema > mcp-stack.schema.json")]
     Schema,
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish
+    Completions(completions::Args),
+    /// Print the manual page (or write one per command)
+    Man(man::Args),
 }
 
 /// Output settings shared by the commands.
@@ -87,15 +109,18 @@ pub fn say(text: &str) {
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
+    color::setup(cli.color);
     let out = Out {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
     match &cli.command {
+        Command::Init(args) => Ok(init::run(&cli, args, &out)),
+        Command::Completions(args) => Ok(completions::run(args)),
+        Command::Man(args) => man::run(args, &out),
         Command::Schema => {
-            let text = serde_json::to_string_pretty(&crate::config::schema::json_schema())
-                .map_err(anyhow::Error::from)?;
-            say(&format!("{text}\n"));
+            // The same text `init` writes into mcp-stack.schema.json.
+            say(&crate::init::schema_text());
             Ok(0)
         }
         Command::Validate => {
@@ -121,6 +146,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(code)
         }
         Command::Certs(args) => certs::run(&cli, args, &out),
+        Command::Up(args) => {
+            let project = load(&cli, &out)?;
+            engine::up(&project, args, cli.caroot.clone(), &out)
+        }
+        Command::Down(args) => engine::down(&load(&cli, &out)?, args, &out),
+        Command::Ps(args) => engine::ps(&load(&cli, &out)?, args),
+        Command::Logs(args) => engine::logs(&load(&cli, &out)?, args),
         Command::Token(args) => {
             let project = load(&cli, &out)?;
             token::run(&project, args, &out)
@@ -145,7 +177,7 @@ pub fn load(cli: &Cli, out: &Out) -> Result<Project> {
     let project = Project::load(&file)?;
     if !out.quiet {
         for w in project.warning_text() {
-            eprintln!("{w}");
+            color::warning(&w);
         }
     }
     Ok(project)

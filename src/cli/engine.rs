@@ -1,0 +1,212 @@
+//! `up`, `down`, `ps`, `logs`: the rendered stack on the Docker Engine.
+
+use super::{say, Out};
+use crate::engine::{self, DownOptions, LogsOptions, Target, UpOptions};
+use crate::error::{Error, Result};
+use crate::output::{self, State};
+use crate::pipeline::{CertOptions, Project};
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  mcpstack up --detach                         production profile\n  mcpstack up --profile production --profile monitoring --detach\n  mcpstack up --profile dev --build"
+)]
+pub struct UpArgs {
+    /// Profiles to start [default: production]
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Build images even if they exist
+    #[arg(long)]
+    pub build: bool,
+    /// Return once the stack is up instead of following its logs
+    #[arg(long, short)]
+    pub detach: bool,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  mcpstack down\n  mcpstack down --volumes")]
+pub struct DownArgs {
+    /// Also remove the project's named volumes (their data is lost)
+    #[arg(long)]
+    pub volumes: bool,
+    /// Also remove the images the containers used
+    #[arg(long)]
+    pub remove_images: bool,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  mcpstack ps\n  mcpstack ps --json")]
+pub struct PsArgs {
+    /// JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  mcpstack logs\n  mcpstack logs gateway -f\n  mcpstack logs main --tail 50"
+)]
+pub struct LogsArgs {
+    /// Services to show [default: all]
+    pub services: Vec<String>,
+    /// Keep following new lines
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Lines from the end of each log
+    #[arg(long, value_name = "N")]
+    pub tail: Option<u64>,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new().map_err(|e| Error::Other(e.into()))
+}
+
+/// Renders when files are missing or stale (refusing hand edits, as `render` does).
+fn render_if_needed(project: &Project, out: &Out) -> Result<()> {
+    let files = project.render()?;
+    let dir = project.output_dir();
+    let stale = output::plan(&dir, &files)?
+        .iter()
+        .any(|e| e.state != State::UpToDate);
+    if stale {
+        let report = output::write(&dir, &project.stack.config_file, &files, false)?;
+        out.info(format!(
+            "rendered {} file(s) into {}",
+            report.written.len() + report.removed.len(),
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+fn target(project: &Project) -> Result<Target> {
+    Ok(Target::load(project.output_dir(), &project.stack.name)?)
+}
+
+pub fn up(
+    project: &Project,
+    args: &UpArgs,
+    caroot: Option<std::path::PathBuf>,
+    out: &Out,
+) -> Result<i32> {
+    render_if_needed(project, out)?;
+    super::certs::ensure(
+        project,
+        &CertOptions {
+            caroot,
+            ..Default::default()
+        },
+        out,
+    )?;
+    let t = target(project)?;
+    let profiles = if args.profiles.is_empty() {
+        vec!["production".to_string()]
+    } else {
+        args.profiles.clone()
+    };
+    let rt = runtime()?;
+    rt.block_on(async {
+        let docker = engine::connect().await?;
+        let start = std::time::Instant::now();
+        let opts = UpOptions {
+            profiles,
+            build: args.build,
+            verbose: out.verbose,
+        };
+        let report = engine::up(&docker, &t, &opts).await?;
+        out.info(format!(
+            "project {}: {} created, {} started, {} removed, {} unchanged ({:.2}s)",
+            t.project,
+            report.created.len(),
+            report.started.len(),
+            report.removed.len(),
+            report.unchanged.len(),
+            start.elapsed().as_secs_f64()
+        ));
+        if !args.detach {
+            let opts = LogsOptions {
+                services: Vec::new(),
+                follow: true,
+                tail: Some("0".into()),
+            };
+            engine::logs(&docker, &t.project, &opts, |l| say(&format!("{l}\n"))).await?;
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(0)
+}
+
+pub fn down(project: &Project, args: &DownArgs, out: &Out) -> Result<i32> {
+    let t = target(project)?;
+    runtime()?.block_on(async {
+        let docker = engine::connect().await?;
+        let opts = DownOptions {
+            volumes: args.volumes,
+            remove_images: args.remove_images,
+        };
+        for r in engine::down(&docker, &t.project, &opts).await? {
+            out.info(format!(" ✔ {r}  Removed"));
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(0)
+}
+
+pub fn ps(project: &Project, args: &PsArgs) -> Result<i32> {
+    let t = target(project)?;
+    let rows = runtime()?.block_on(async {
+        let docker = engine::connect().await?;
+        engine::ps(&docker, &t.project).await
+    })?;
+    if args.json {
+        say(&(serde_json::to_string_pretty(&rows).map_err(anyhow::Error::from)? + "\n"));
+        return Ok(0);
+    }
+    let header = ["SERVICE", "CONTAINER", "STATE", "HEALTH", "PORTS"];
+    let cells: Vec<[String; 5]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.service.clone(),
+                r.container.clone(),
+                r.state.clone(),
+                r.health.clone(),
+                r.ports.clone(),
+            ]
+        })
+        .collect();
+    let width = |i: usize| {
+        cells
+            .iter()
+            .map(|c| c[i].len())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..5).map(width).collect();
+    let line = |c: [&str; 5]| {
+        let mut s = String::new();
+        for (i, cell) in c.iter().enumerate() {
+            s += &format!("{cell:<w$}  ", w = widths[i]);
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    say(&line(header));
+    for c in &cells {
+        say(&line([&c[0], &c[1], &c[2], &c[3], &c[4]]));
+    }
+    Ok(0)
+}
+
+pub fn logs(project: &Project, args: &LogsArgs) -> Result<i32> {
+    let t = target(project)?;
+    runtime()?.block_on(async {
+        let docker = engine::connect().await?;
+        let opts = LogsOptions {
+            services: args.services.clone(),
+            follow: args.follow,
+            tail: args.tail.map(|n| n.to_string()),
+        };
+        engine::logs(&docker, &t.project, &opts, |l| say(&format!("{l}\n"))).await
+    })?;
+    Ok(0)
+}

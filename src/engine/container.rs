@@ -1,0 +1,231 @@
+//! One Compose service → the Engine API's container create request.
+
+use super::labels;
+use super::spec::{ComposeFile, ServiceSpec};
+use anyhow::Result;
+use bollard::models::{
+    ContainerCreateBody, DeviceMapping, EndpointSettings, HealthConfig, HostConfig,
+    HostConfigLogConfig, NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Everything that decides a container's identity: a change recreates it.
+pub fn config_hash(spec: &ServiceSpec, image_id: &str) -> String {
+    let json = serde_json::to_string(&(spec, image_id)).expect("serializable");
+    Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn duration_ns(s: &str) -> Option<i64> {
+    crate::model::parse_duration_ms(s).map(|ms| ms as i64 * 1_000_000)
+}
+
+pub struct Context<'a> {
+    pub project: &'a str,
+    pub dir: &'a Path,
+    pub file: &'a ComposeFile,
+}
+
+impl Context<'_> {
+    fn network_name(&self) -> String {
+        self.file
+            .networks
+            .get("default")
+            .and_then(|n| n.name.clone())
+            .unwrap_or_else(|| format!("{}_default", self.project))
+    }
+
+    fn volume_name(&self, key: &str) -> String {
+        self.file
+            .volumes
+            .get(key)
+            .and_then(|v| v.name.clone())
+            .unwrap_or_else(|| format!("{}_{key}", self.project))
+    }
+
+    /// `src:dst[:mode]` with named volumes resolved and relative paths made absolute.
+    fn bind(&self, v: &str) -> String {
+        let mut parts: Vec<String> = v.split(':').map(String::from).collect();
+        if parts.len() == 1 {
+            return v.to_string();
+        }
+        let src = &parts[0];
+        parts[0] = if src.starts_with('.') {
+            self.dir.join(src).to_string_lossy().into_owned()
+        } else if src.starts_with('/') {
+            src.clone()
+        } else {
+            self.volume_name(src)
+        };
+        parts.join(":")
+    }
+
+    pub fn create_body(
+        &self,
+        name: &str,
+        spec: &ServiceSpec,
+        n: u32,
+        image_id: &str,
+        hash: &str,
+    ) -> Result<ContainerCreateBody> {
+        let mut labels = labels::base(self.project);
+        labels.insert(labels::SERVICE.into(), name.into());
+        labels.insert(labels::NUMBER.into(), n.to_string());
+        labels.insert(labels::ONEOFF.into(), "False".into());
+        labels.insert(labels::CONFIG_HASH.into(), hash.into());
+        labels.insert(labels::IMAGE.into(), image_id.into());
+        labels.insert(
+            labels::WORKING_DIR.into(),
+            self.dir.to_string_lossy().into_owned(),
+        );
+        labels.insert(
+            labels::CONFIG_FILES.into(),
+            self.dir.join("compose.yaml").to_string_lossy().into_owned(),
+        );
+        let deps: Vec<String> = spec
+            .depends_on
+            .iter()
+            .map(|(d, c)| format!("{d}:{}:false", c.condition))
+            .collect();
+        labels.insert(labels::DEPENDS_ON.into(), deps.join(","));
+
+        let mut exposed: Vec<String> = Vec::new();
+        let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+        for p in &spec.ports {
+            let parts: Vec<&str> = p.split(':').collect();
+            let (ip, host, container) = match parts.as_slice() {
+                [ip, h, c] => (Some(ip.to_string()), h.to_string(), c.to_string()),
+                [h, c] => (None, h.to_string(), c.to_string()),
+                _ => anyhow::bail!("port `{p}` of {name} is not host:container"),
+            };
+            let key = format!("{container}/tcp");
+            exposed.push(key.clone());
+            bindings
+                .entry(key)
+                .or_insert_with(|| Some(Vec::new()))
+                .as_mut()
+                .unwrap()
+                .push(PortBinding {
+                    host_ip: ip,
+                    host_port: Some(host),
+                });
+        }
+
+        let limits = spec.deploy.as_ref().and_then(|d| d.resources.as_ref());
+        let nano_cpus = limits
+            .and_then(|r| r.limits.as_ref())
+            .and_then(|l| l.cpus.as_ref())
+            .and_then(|c| c.parse::<f64>().ok())
+            .map(|c| (c * 1e9) as i64);
+        let memory = limits
+            .and_then(|r| r.limits.as_ref())
+            .and_then(|l| l.memory.as_deref())
+            .and_then(crate::model::parse_bytes)
+            .map(|b| b as i64);
+        let reservation = limits
+            .and_then(|r| r.reservations.as_ref())
+            .and_then(|l| l.memory.as_deref())
+            .and_then(crate::model::parse_bytes)
+            .map(|b| b as i64);
+
+        let restart = spec.restart.as_deref().map(|r| RestartPolicy {
+            name: Some(match r {
+                "always" => RestartPolicyNameEnum::ALWAYS,
+                "unless-stopped" => RestartPolicyNameEnum::UNLESS_STOPPED,
+                "on-failure" => RestartPolicyNameEnum::ON_FAILURE,
+                _ => RestartPolicyNameEnum::NO,
+            }),
+            maximum_retry_count: None,
+        });
+
+        let network = self.network_name();
+        let mut aliases = vec![name.to_string()];
+        if let Some(nets) = &spec.networks {
+            for attach in nets.values() {
+                aliases.extend(attach.aliases.iter().cloned());
+            }
+        }
+        let endpoints = HashMap::from([(
+            network.clone(),
+            EndpointSettings {
+                aliases: Some(aliases),
+                ..Default::default()
+            },
+        )]);
+
+        let healthcheck = spec.healthcheck.as_ref().map(|h| HealthConfig {
+            test: Some(h.test.clone()),
+            interval: duration_ns(&h.interval),
+            timeout: duration_ns(&h.timeout),
+            retries: Some(h.retries),
+            start_period: duration_ns(&h.start_period),
+            ..Default::default()
+        });
+
+        Ok(ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            cmd: spec.command.clone(),
+            entrypoint: spec.entrypoint.clone(),
+            user: spec.user.clone(),
+            env: Some(
+                spec.environment
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect(),
+            ),
+            labels: Some(labels),
+            exposed_ports: (!exposed.is_empty()).then_some(exposed),
+            healthcheck,
+            host_config: Some(HostConfig {
+                binds: Some(
+                    spec.volumes
+                        .iter()
+                        .filter(|v| v.contains(':'))
+                        .map(|v| self.bind(v))
+                        .collect(),
+                ),
+                tmpfs: (!spec.tmpfs.is_empty()).then(|| {
+                    spec.tmpfs
+                        .iter()
+                        .map(|t| (t.clone(), String::new()))
+                        .collect()
+                }),
+                readonly_rootfs: Some(spec.read_only),
+                cap_drop: Some(spec.cap_drop.clone()),
+                cap_add: Some(spec.cap_add.clone()),
+                security_opt: Some(spec.security_opt.clone()),
+                privileged: Some(spec.privileged),
+                devices: Some(
+                    spec.devices
+                        .iter()
+                        .map(|d| DeviceMapping {
+                            path_on_host: Some(d.clone()),
+                            path_in_container: Some(d.clone()),
+                            cgroup_permissions: Some("rwm".into()),
+                        })
+                        .collect(),
+                ),
+                port_bindings: (!bindings.is_empty()).then_some(bindings),
+                restart_policy: restart,
+                init: spec.init,
+                nano_cpus,
+                memory,
+                memory_reservation: reservation,
+                network_mode: Some(network),
+                log_config: spec.logging.as_ref().map(|l| HostConfigLogConfig {
+                    typ: Some(l.driver.clone()),
+                    config: Some(l.options.clone().into_iter().collect()),
+                }),
+                ..Default::default()
+            }),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(endpoints),
+            }),
+            ..Default::default()
+        })
+    }
+}

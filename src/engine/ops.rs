@@ -1,0 +1,212 @@
+//! `down`, `ps` and `logs`: they act on what carries the project's labels, whoever made it.
+
+use super::labels;
+use anyhow::{Context, Result};
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+use std::collections::HashMap;
+
+fn project_label(project: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![format!("{}={project}", labels::PROJECT)],
+    )])
+}
+
+pub struct DownOptions {
+    pub volumes: bool,
+    pub remove_images: bool,
+}
+
+/// Removes exactly the containers, networks (and volumes, images) of the project.
+pub async fn down(docker: &Docker, project: &str, opts: &DownOptions) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    let list = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&labels::project_filter(project))
+        .build();
+    let mut images = Vec::new();
+    for c in docker.list_containers(Some(list)).await? {
+        let id = c.id.clone().unwrap_or_default();
+        let name = c
+            .names
+            .as_ref()
+            .and_then(|n| n.first())
+            .map(|n| n.trim_start_matches('/').to_string())
+            .unwrap_or(id.clone());
+        if let Some(img) = &c.image {
+            images.push(img.clone());
+        }
+        docker
+            .remove_container(
+                &id,
+                Some(
+                    RemoveContainerOptionsBuilder::default()
+                        .force(true)
+                        .v(false)
+                        .build(),
+                ),
+            )
+            .await
+            .with_context(|| format!("removing {name}"))?;
+        removed.push(format!("container {name}"));
+    }
+    let nets = docker
+        .list_networks(Some(
+            ListNetworksOptionsBuilder::default()
+                .filters(&project_label(project))
+                .build(),
+        ))
+        .await?;
+    for n in nets {
+        if let Some(name) = n.name {
+            docker
+                .remove_network(&name)
+                .await
+                .with_context(|| format!("removing network {name}"))?;
+            removed.push(format!("network {name}"));
+        }
+    }
+    if opts.volumes {
+        let vols = docker
+            .list_volumes(Some(
+                ListVolumesOptionsBuilder::default()
+                    .filters(&project_label(project))
+                    .build(),
+            ))
+            .await?;
+        for v in vols.volumes.unwrap_or_default() {
+            docker
+                .remove_volume(
+                    &v.name,
+                    None::<bollard::query_parameters::RemoveVolumeOptions>,
+                )
+                .await
+                .with_context(|| format!("removing volume {}", v.name))?;
+            removed.push(format!("volume {}", v.name));
+        }
+    }
+    if opts.remove_images {
+        images.sort();
+        images.dedup();
+        for img in images {
+            if docker
+                .remove_image(
+                    &img,
+                    Some(RemoveImageOptionsBuilder::default().build()),
+                    None,
+                )
+                .await
+                .is_ok()
+            {
+                removed.push(format!("image {img}"));
+            }
+        }
+    }
+    Ok(removed)
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct PsRow {
+    pub service: String,
+    pub container: String,
+    pub state: String,
+    pub health: String,
+    pub ports: String,
+}
+
+pub async fn ps(docker: &Docker, project: &str) -> Result<Vec<PsRow>> {
+    let list = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&labels::project_filter(project))
+        .build();
+    let mut rows: Vec<PsRow> = Vec::new();
+    for c in docker.list_containers(Some(list)).await? {
+        let service = c
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(labels::SERVICE))
+            .cloned()
+            .unwrap_or_default();
+        let container = c
+            .names
+            .as_ref()
+            .and_then(|n| n.first())
+            .map(|n| n.trim_start_matches('/').to_string())
+            .unwrap_or_default();
+        let status = c.status.clone().unwrap_or_default();
+        let health = ["healthy", "unhealthy", "health: starting"]
+            .iter()
+            .find(|h| status.contains(&format!("({h})")))
+            .map(|h| h.trim_start_matches("health: ").to_string())
+            .unwrap_or_else(|| "-".into());
+        let mut ports: Vec<String> = c
+            .ports
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| {
+                p.public_port
+                    .map(|pub_| format!("{}:{pub_}->{}", p.ip.unwrap_or_default(), p.private_port))
+            })
+            .collect();
+        ports.sort();
+        ports.dedup();
+        rows.push(PsRow {
+            service,
+            container,
+            state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+            health,
+            ports: ports.join(", "),
+        });
+    }
+    rows.sort_by(|a, b| a.container.cmp(&b.container));
+    Ok(rows)
+}
+
+pub struct LogsOptions {
+    pub services: Vec<String>,
+    pub follow: bool,
+    pub tail: Option<String>,
+}
+
+/// Service-prefixed log lines of the project's containers, followed if asked.
+pub async fn logs(
+    docker: &Docker,
+    project: &str,
+    opts: &LogsOptions,
+    mut emit: impl FnMut(String),
+) -> Result<()> {
+    let rows = ps(docker, project).await?;
+    let width = rows.iter().map(|r| r.container.len()).max().unwrap_or(0);
+    let mut streams = Vec::new();
+    for r in rows
+        .into_iter()
+        .filter(|r| opts.services.is_empty() || opts.services.contains(&r.service))
+    {
+        let o = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(opts.follow)
+            .tail(opts.tail.as_deref().unwrap_or("all"))
+            .build();
+        let name = r.container.clone();
+        streams.push(
+            docker
+                .logs(&r.container, Some(o))
+                .map(move |item| (name.clone(), item))
+                .boxed(),
+        );
+    }
+    let mut all = futures_util::stream::select_all(streams);
+    while let Some((name, item)) = all.next().await {
+        let text = item?.to_string();
+        for line in text.lines() {
+            emit(format!("{name:<width$} | {line}"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! The rendered `compose.yaml`, read back: the subset of the Compose format mcpstack writes.
+//! `up` applies exactly the reviewed file, as Docker Compose would.
+
+use super::interpolate::interpolate;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+pub struct ComposeFile {
+    pub services: BTreeMap<String, ServiceSpec>,
+    #[serde(default)]
+    pub networks: BTreeMap<String, NetworkSpec>,
+    #[serde(default)]
+    pub volumes: BTreeMap<String, VolumeSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NetworkSpec {
+    pub name: Option<String>,
+    pub driver: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VolumeSpec {
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+pub struct ServiceSpec {
+    pub image: String,
+    #[serde(default)]
+    pub build: Option<BuildSpec>,
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    #[serde(default)]
+    pub ports: Vec<String>,
+    #[serde(default)]
+    pub volumes: Vec<String>,
+    #[serde(default)]
+    pub networks: Option<BTreeMap<String, NetworkAttach>>,
+    #[serde(default)]
+    pub depends_on: BTreeMap<String, DependsOn>,
+    #[serde(default)]
+    pub healthcheck: Option<HealthSpec>,
+    #[serde(default)]
+    pub restart: Option<String>,
+    #[serde(default)]
+    pub init: Option<bool>,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub tmpfs: Vec<String>,
+    #[serde(default)]
+    pub privileged: bool,
+    #[serde(default)]
+    pub devices: Vec<String>,
+    #[serde(default)]
+    pub cap_drop: Vec<String>,
+    #[serde(default)]
+    pub cap_add: Vec<String>,
+    #[serde(default)]
+    pub security_opt: Vec<String>,
+    #[serde(default)]
+    pub deploy: Option<DeploySpec>,
+    #[serde(default)]
+    pub logging: Option<LoggingSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct BuildSpec {
+    pub context: String,
+    pub dockerfile: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct NetworkAttach {
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DependsOn {
+    pub condition: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct HealthSpec {
+    pub test: Vec<String>,
+    pub interval: String,
+    pub timeout: String,
+    pub retries: i64,
+    pub start_period: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+pub struct DeploySpec {
+    pub replicas: Option<u32>,
+    pub resources: Option<ResourcesSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+pub struct ResourcesSpec {
+    pub limits: Option<LimitsSpec>,
+    pub reservations: Option<LimitsSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+pub struct LimitsSpec {
+    pub cpus: Option<String>,
+    pub memory: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct LoggingSpec {
+    pub driver: String,
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+}
+
+impl ServiceSpec {
+    pub fn replicas(&self) -> u32 {
+        self.deploy.as_ref().and_then(|d| d.replicas).unwrap_or(1)
+    }
+}
+
+/// Parses `text` after interpolating `${...}` from `vars`, as Compose does before anything else.
+pub fn parse(text: &str, vars: &BTreeMap<String, String>) -> Result<ComposeFile> {
+    let raw: serde_yaml::Value = serde_yaml::from_str(text).context("compose.yaml is not YAML")?;
+    let value = interpolate_value(raw, vars)?;
+    serde_yaml::from_value(value).context("compose.yaml has a shape mcpstack does not write")
+}
+
+fn interpolate_value(
+    v: serde_yaml::Value,
+    vars: &BTreeMap<String, String>,
+) -> Result<serde_yaml::Value> {
+    use serde_yaml::Value as V;
+    Ok(match v {
+        V::String(s) => V::String(interpolate(&s, vars)?),
+        V::Sequence(items) => V::Sequence(
+            items
+                .into_iter()
+                .map(|i| interpolate_value(i, vars))
+                .collect::<Result<_>>()?,
+        ),
+        V::Mapping(map) => {
+            let mut out = serde_yaml::Mapping::new();
+            for (k, v) in map {
+                out.insert(k, interpolate_value(v, vars)?);
+            }
+            V::Mapping(out)
+        }
+        other => other,
+    })
+}

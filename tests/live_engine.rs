@@ -1,0 +1,192 @@
+//! `mcpstack up/down/ps` on a real engine, side by side with docker-compose (v1): the same
+//! containers, managed by either tool. Built only with `--features live`.
+#![cfg(feature = "live")]
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+const PROJECT: &str = "mcpstackengine";
+
+struct Project {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    ca: PathBuf,
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = self.mcpstack(&["down", "--volumes"]);
+    }
+}
+
+fn image(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_string())
+}
+
+impl Project {
+    fn new() -> Project {
+        let (tmp, dir) = example_copy("gateway");
+        let cfg = dir.join("mcp-stack.yaml");
+        let mut c: serde_yaml::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+        c["name"] = PROJECT.into();
+        c["gateway"]["bind"] = "127.0.0.1".into();
+        c["gateway"]["http_port"] = 28080.into();
+        c["gateway"]["https_port"] = 28443.into();
+        let mut images = serde_yaml::Mapping::new();
+        for (k, var, default) in [
+            (
+                "python",
+                "MCPSTACK_TEST_PYTHON_IMAGE",
+                "mcpstack-test/python:3.11",
+            ),
+            ("uv", "MCPSTACK_TEST_UV_IMAGE", "mcpstack-test/uv:latest"),
+            ("node", "MCPSTACK_TEST_NODE_IMAGE", "mcpstack-test/node:20"),
+            (
+                "nginx",
+                "MCPSTACK_TEST_NGINX_IMAGE",
+                "mcpstack-test/nginx:1.22",
+            ),
+        ] {
+            images.insert(k.into(), image(var, default).into());
+        }
+        c["images"] = serde_yaml::Value::Mapping(images);
+        std::fs::write(&cfg, serde_yaml::to_string(&c).unwrap()).unwrap();
+        std::fs::create_dir_all(dir.join("deploy")).unwrap();
+        std::fs::write(
+            dir.join("deploy/.env"),
+            format!("COMPOSE_PROJECT_NAME={PROJECT}\nMCP_GATEWAY_TOKENS=engine-token\n"),
+        )
+        .unwrap();
+        let ca = tmp.path().join("caroot");
+        Project { _tmp: tmp, dir, ca }
+    }
+
+    fn mcpstack(&self, args: &[&str]) -> Output {
+        let mut all = vec!["--caroot", self.ca.to_str().unwrap()];
+        all.extend_from_slice(args);
+        bin().args(&all).current_dir(&self.dir).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.mcpstack(args);
+        assert!(o.status.success(), "mcpstack {args:?}: {:?}", text(&o));
+        text(&o).0
+    }
+
+    fn compose(&self, args: &[&str]) -> String {
+        let mut all = vec!["-p", PROJECT, "--compatibility", "--profile", "production"];
+        all.extend_from_slice(args);
+        let o = Command::new("docker-compose")
+            .args(&all)
+            .current_dir(self.dir.join("deploy"))
+            .output()
+            .expect("docker-compose is required by the live suite");
+        assert!(
+            o.status.success(),
+            "docker-compose {args:?}: {:?}",
+            text(&o)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+    }
+
+    /// Container name → id of every container of the project.
+    fn containers(&self) -> Vec<(String, String)> {
+        let o = Command::new("docker")
+            .args([
+                "ps",
+                "-a",
+                "--filter",
+                &format!("label=com.docker.compose.project={PROJECT}"),
+                "--format",
+                "{{.Names}} {{.ID}}",
+            ])
+            .output()
+            .unwrap();
+        let mut v: Vec<(String, String)> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(n, i)| (n.to_string(), i.to_string()))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+fn set_env(dir: &Path, server: &str, key: &str, value: &str) {
+    let cfg = dir.join("mcp-stack.yaml");
+    let mut c: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    c["servers"][server]["env"][key] = value.into();
+    std::fs::write(&cfg, serde_yaml::to_string(&c).unwrap()).unwrap();
+}
+
+#[test]
+fn up_is_compose_compatible_idempotent_and_recreates_only_what_changed() {
+    let p = Project::new();
+    let out = p.ok(&["up", "--detach", "--build"]);
+    assert!(out.contains("9 created, 9 started"), "{out}");
+    let first = p.containers();
+    assert_eq!(first.len(), 9, "{first:?}");
+    assert!(
+        first
+            .iter()
+            .any(|(n, _)| n == &format!("{PROJECT}-stream-3")),
+        "{first:?}"
+    );
+
+    // ps: every server healthy (the Dockerfiles' MCP health checks).
+    let start = Instant::now();
+    loop {
+        let ps = p.ok(&["ps", "--json"]);
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&ps).unwrap();
+        let servers: Vec<_> = rows.iter().filter(|r| r["service"] != "gateway").collect();
+        if servers.len() == 8 && servers.iter().all(|r| r["health"] == "healthy") {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 180, "not healthy: {ps}");
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    }
+
+    // Docker Compose sees the same containers.
+    let ps = p.compose(&["ps"]);
+    for (name, _) in &first {
+        assert!(
+            ps.contains(name.as_str()),
+            "docker-compose ps lacks {name}:\n{ps}"
+        );
+    }
+
+    // A second up changes nothing, quickly.
+    let start = Instant::now();
+    let out = p.ok(&["up", "--detach"]);
+    let took = start.elapsed();
+    assert!(
+        out.contains("0 created, 0 started, 0 removed, 9 unchanged"),
+        "{out}"
+    );
+    assert_eq!(p.containers(), first, "container ids changed");
+    eprintln!("second up took {took:?}");
+
+    // One server's env changed: that server alone is recreated.
+    set_env(&p.dir, "legacy", "EXTRA", "1");
+    let out = p.ok(&["up", "--detach"]);
+    assert!(out.contains("1 created, 1 started"), "{out}");
+    let after = p.containers();
+    for ((n1, id1), (n2, id2)) in first.iter().zip(&after) {
+        assert_eq!(n1, n2);
+        assert_eq!(id1 != id2, n1.contains("-legacy-"), "{n1}: {id1} → {id2}");
+    }
+
+    // docker-compose down removes what mcpstack up made...
+    p.compose(&["down"]);
+    assert!(p.containers().is_empty(), "{:?}", p.containers());
+    // ...and mcpstack down removes what docker-compose up made.
+    p.compose(&["up", "-d"]);
+    assert_eq!(p.containers().len(), 9);
+    p.ok(&["down"]);
+    assert!(p.containers().is_empty(), "{:?}", p.containers());
+}
