@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod init;
+pub mod mcp;
 pub mod model;
 pub mod output;
 pub mod pipeline;

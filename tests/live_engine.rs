@@ -14,6 +14,7 @@ struct Project {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
     ca: PathBuf,
+    name: String,
 }
 
 impl Drop for Project {
@@ -28,14 +29,19 @@ fn image(var: &str, default: &str) -> String {
 
 impl Project {
     fn new() -> Project {
-        let (tmp, dir) = example_copy("gateway");
+        Project::of("gateway", PROJECT, 28080)
+    }
+
+    /// Example `example` as project `name`, its gateway on 127.0.0.1:`http` and `http + 363`.
+    fn of(example: &str, name: &str, http: u16) -> Project {
+        let (tmp, dir) = example_copy(example);
         let cfg = dir.join("mcp-stack.yaml");
         let mut c: serde_yaml::Value =
             serde_yaml::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
-        c["name"] = PROJECT.into();
+        c["name"] = name.into();
         c["gateway"]["bind"] = "127.0.0.1".into();
-        c["gateway"]["http_port"] = 28080.into();
-        c["gateway"]["https_port"] = 28443.into();
+        c["gateway"]["http_port"] = http.into();
+        c["gateway"]["https_port"] = (http + 363).into();
         let mut images = serde_yaml::Mapping::new();
         for (k, var, default) in [
             (
@@ -58,11 +64,16 @@ impl Project {
         std::fs::create_dir_all(dir.join("deploy")).unwrap();
         std::fs::write(
             dir.join("deploy/.env"),
-            format!("COMPOSE_PROJECT_NAME={PROJECT}\nMCP_GATEWAY_TOKENS=engine-token\n"),
+            format!("COMPOSE_PROJECT_NAME={name}\nMCP_GATEWAY_TOKENS=engine-token\n"),
         )
         .unwrap();
         let ca = tmp.path().join("caroot");
-        Project { _tmp: tmp, dir, ca }
+        Project {
+            _tmp: tmp,
+            dir,
+            ca,
+            name: name.to_string(),
+        }
     }
 
     fn mcpstack(&self, args: &[&str]) -> Output {
@@ -100,7 +111,7 @@ impl Project {
                 "ps",
                 "-a",
                 "--filter",
-                &format!("label=com.docker.compose.project={PROJECT}"),
+                &format!("label=com.docker.compose.project={}", self.name),
                 "--format",
                 "{{.Names}} {{.ID}}",
             ])
@@ -129,6 +140,10 @@ fn up_is_compose_compatible_idempotent_and_recreates_only_what_changed() {
     let p = Project::new();
     let out = p.ok(&["up", "--detach", "--build"]);
     assert!(out.contains("9 created, 9 started"), "{out}");
+    assert!(
+        out.contains("all 4 server(s) answer MCP through the gateway"),
+        "{out}"
+    );
     let first = p.containers();
     assert_eq!(first.len(), 9, "{first:?}");
     assert!(
@@ -151,6 +166,25 @@ fn up_is_compose_compatible_idempotent_and_recreates_only_what_changed() {
         std::thread::sleep(std::time::Duration::from_secs(3));
     }
 
+    // up ended with our own check through the gateway; the official SDK client agrees.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/gateway_client.py");
+    let ca = p.ca.join("rootCA.pem");
+    let o = Command::new("python3")
+        .args([
+            script.to_str().unwrap(),
+            "basic",
+            "https://mcp.local:28443",
+            ca.to_str().unwrap(),
+            "engine-token",
+            "/stream/",
+            "streamable-http",
+        ])
+        .output()
+        .expect("python3 with the mcp package");
+    assert!(o.status.success(), "{:?}", text(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["echo"], "hello", "{r}");
+
     // Docker Compose sees the same containers.
     let ps = p.compose(&["ps"]);
     for (name, _) in &first {
@@ -162,7 +196,7 @@ fn up_is_compose_compatible_idempotent_and_recreates_only_what_changed() {
 
     // A second up changes nothing, quickly.
     let start = Instant::now();
-    let out = p.ok(&["up", "--detach"]);
+    let out = p.ok(&["up", "--detach", "--no-check"]);
     let took = start.elapsed();
     assert!(
         out.contains("0 created, 0 started, 0 removed, 9 unchanged"),
@@ -189,4 +223,117 @@ fn up_is_compose_compatible_idempotent_and_recreates_only_what_changed() {
     assert_eq!(p.containers().len(), 9);
     p.ok(&["down"]);
     assert!(p.containers().is_empty(), "{:?}", p.containers());
+}
+
+fn set(dir: &Path, path: &[&str], value: serde_yaml::Value) {
+    let cfg = dir.join("mcp-stack.yaml");
+    let mut c: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    let mut node = &mut c;
+    for key in &path[..path.len() - 1] {
+        node = &mut node[*key];
+    }
+    node[path[path.len() - 1]] = value;
+    std::fs::write(&cfg, serde_yaml::to_string(&c).unwrap()).unwrap();
+}
+
+#[test]
+fn a_port_in_use_is_named_with_its_process_and_the_next_up_repairs() {
+    let p = Project::of("spike", "mcpstackport", 29080);
+    let holder =
+        std::net::TcpListener::bind("127.0.0.1:29443").expect("port 29443 free for the test");
+    let o = p.mcpstack(&["up", "--detach"]);
+    let err = text(&o).1;
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("port 29443 is held by pid {}", std::process::id())),
+        "{err}"
+    );
+    drop(holder);
+    let out = p.ok(&["up", "--detach"]);
+    assert!(out.contains("Started") || out.contains("started"), "{out}");
+}
+
+#[test]
+fn a_failing_build_shows_the_failing_step_and_its_output() {
+    let p = Project::of("spike", "mcpstackbuild", 29180);
+    // A dependency the lock file does not have: `uv sync --locked` refuses.
+    let pyproject = p.dir.join("servers/main/pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).unwrap();
+    let broken = text.replacen("dependencies = [", "dependencies = [\"six>=1.16\", ", 1);
+    assert_ne!(text, broken);
+    std::fs::write(&pyproject, broken).unwrap();
+    let o = p.mcpstack(&["up", "--detach", "--build"]);
+    let err = text_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("building mcpstackbuild-main:latest failed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("uv sync --locked"),
+        "the failing step is named: {err}"
+    );
+    assert!(
+        err.contains("lockfile") || err.contains("uv.lock"),
+        "uv's own message is shown: {err}"
+    );
+}
+
+fn text_of(o: &Output) -> String {
+    let (a, b) = text(o);
+    a + &b
+}
+
+#[test]
+fn a_server_that_never_gets_healthy_shows_its_last_log_lines() {
+    let p = Project::of("spike", "mcpstackhealth", 29280);
+    set(
+        &p.dir,
+        &["servers", "main", "health"],
+        "http:/no-such-path".into(),
+    );
+    let o = p.mcpstack(&["up", "--detach"]);
+    let err = text_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("mcpstackhealth-main-1 is unhealthy"), "{err}");
+    assert!(
+        err.contains("last log lines of mcpstackhealth-main-1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no-such-path"),
+        "the server's own log shows the probe: {err}"
+    );
+}
+
+#[test]
+fn an_interrupted_up_is_finished_by_the_next() {
+    let p = Project::of("gateway", "mcpstackintr", 29380);
+    p.ok(&["render"]);
+    let child = bin()
+        .args(["--caroot", p.ca.to_str().unwrap(), "up", "--detach"])
+        .current_dir(&p.dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the network and some containers exist.
+    let start = Instant::now();
+    while p.containers().len() < 3 {
+        assert!(start.elapsed().as_secs() < 300, "up made no containers");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{:?}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("run `mcpstack up` again"));
+    let partial = p.containers().len();
+    assert!(partial < 9, "interrupted too late: {partial} containers");
+    let out = p.ok(&["up", "--detach"]);
+    assert!(out.contains("Healthy"), "{out}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&p.ok(&["ps", "--json"])).unwrap();
+    assert_eq!(rows.len(), 9);
+    assert!(rows.iter().all(|r| r["state"] == "running"), "{rows:?}");
 }

@@ -20,6 +20,9 @@ pub struct UpArgs {
     /// Return once the stack is up instead of following its logs
     #[arg(long, short)]
     pub detach: bool,
+    /// Skip the final check of every server through the gateway
+    #[arg(long)]
+    pub no_check: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -92,7 +95,7 @@ pub fn up(
     super::certs::ensure(
         project,
         &CertOptions {
-            caroot,
+            caroot: caroot.clone(),
             ..Default::default()
         },
         out,
@@ -112,7 +115,14 @@ pub fn up(
             build: args.build,
             verbose: out.verbose,
         };
-        let report = engine::up(&docker, &t, &opts).await?;
+        // Ctrl-C stops here; what exists is left for the next `up` to finish.
+        let report = tokio::select! {
+            r = engine::up(&docker, &t, &opts) => r?,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("interrupted: the stack is partly started; run `mcpstack up` again to finish it");
+                std::process::exit(130);
+            }
+        };
         out.info(format!(
             "project {}: {} created, {} started, {} removed, {} unchanged ({:.2}s)",
             t.project,
@@ -122,6 +132,24 @@ pub fn up(
             report.unchanged.len(),
             start.elapsed().as_secs_f64()
         ));
+        Ok::<_, anyhow::Error>(())
+    })?;
+    if !args.no_check {
+        let code = super::check::run(
+            project,
+            &super::check::Args {
+                timeout: 10,
+                ..Default::default()
+            },
+            caroot,
+            out,
+        )?;
+        if code != 0 {
+            return Ok(code);
+        }
+    }
+    rt.block_on(async {
+        let docker = engine::connect().await?;
         if !args.detach {
             let opts = LogsOptions {
                 services: Vec::new(),

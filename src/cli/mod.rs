@@ -1,6 +1,7 @@
 //! The command line: parsing and dispatch. Each command is a few lines over the pipeline.
 
 mod certs;
+mod check;
 pub mod color;
 mod completions;
 mod engine;
@@ -77,6 +78,8 @@ pub enum Command {
     Ps(engine::PsArgs),
     /// Show the stack's logs, each line prefixed with its container
     Logs(engine::LogsArgs),
+    /// Check every server through the gateway with a real MCP handshake (exit 1 on failure)
+    Check(check::Args),
     /// Print the JSON Schema of mcp-stack.yaml
     #[command(after_help = "Examples:\n  mcpstack schema > mcp-stack.schema.json")]
     Schema,
@@ -153,6 +156,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Down(args) => engine::down(&load(&cli, &out)?, args, &out),
         Command::Ps(args) => engine::ps(&load(&cli, &out)?, args),
         Command::Logs(args) => engine::logs(&load(&cli, &out)?, args),
+        Command::Check(args) => check::run(&load(&cli, &out)?, args, cli.caroot.clone(), &out),
         Command::Token(args) => {
             let project = load(&cli, &out)?;
             token::run(&project, args, &out)

@@ -117,9 +117,13 @@ pub async fn build(
     // Each step's name and its output, to show the failing one.
     let mut steps: HashMap<String, (String, Vec<String>)> = HashMap::new();
     let mut failed: Option<String> = None;
+    let mut image_id: Option<String> = None;
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {
+                if let Some(BuildInfoAux::Default(id)) = &info.aux {
+                    image_id = id.id.clone();
+                }
                 if let Some(BuildInfoAux::BuildKit(status)) = info.aux {
                     for v in status.vertexes {
                         let entry = steps
@@ -140,6 +144,14 @@ pub async fn build(
                         }
                     }
                 }
+            }
+            // The engine reported the image before the stream ended untidily: the build is done.
+            Err(e)
+                if image_id.is_some()
+                    && failed.is_none()
+                    && e.to_string().contains("bytes remaining") =>
+            {
+                break
             }
             Err(e) => {
                 let detail = failed

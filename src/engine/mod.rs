@@ -7,6 +7,7 @@ mod container;
 pub mod interpolate;
 mod labels;
 mod ops;
+mod ports;
 pub mod spec;
 mod up;
 

@@ -322,9 +322,28 @@ async fn apply_service(
 fn start_error(cname: &str, spec: &ServiceSpec, e: bollard::errors::Error) -> anyhow::Error {
     let text = e.to_string();
     if text.contains("port is already allocated") || text.contains("address already in use") {
-        let ports = spec.ports.join(", ");
+        let held: Vec<String> = spec
+            .ports
+            .iter()
+            .filter_map(|p| {
+                p.split(':')
+                    .rev()
+                    .nth(1)
+                    .and_then(|h| h.parse::<u16>().ok())
+            })
+            .filter(|port| text.contains(&format!(":{port}")))
+            .map(|port| match super::ports::owner(port) {
+                Some(who) => format!("port {port} is held by {who}"),
+                None => format!("port {port} is in use"),
+            })
+            .collect();
+        let what = if held.is_empty() {
+            format!("one of {}", spec.ports.join(", "))
+        } else {
+            held.join("; ")
+        };
         return anyhow!(
-            "starting {cname} failed: a published port is already in use ({ports}): {text}\n  = help: stop what holds the port, or change the port in mcp-stack.yaml"
+            "starting {cname} failed: {what}\n  ({text})\n  = help: stop what holds the port, or change the port in mcp-stack.yaml"
         );
     }
     anyhow!("starting {cname} failed: {text}")
@@ -334,6 +353,7 @@ fn start_error(cname: &str, spec: &ServiceSpec, e: bollard::errors::Error) -> an
 async fn wait_healthy(docker: &Docker, t: &Target, name: &str, replicas: u32) -> Result<()> {
     let start = Instant::now();
     let limit = Duration::from_secs(300);
+    let mut checked = false;
     for n in 1..=replicas {
         let cname = labels::container_name(&t.project, name, n);
         loop {
@@ -341,7 +361,11 @@ async fn wait_healthy(docker: &Docker, t: &Target, name: &str, replicas: u32) ->
             let state = c.state.unwrap_or_default();
             let health = state.health.and_then(|h| h.status).map(|s| s.to_string());
             match health.as_deref() {
-                Some("healthy") | None => break,
+                None => break,
+                Some("healthy") => {
+                    checked = true;
+                    break;
+                }
                 Some("unhealthy") => {
                     bail!("{cname} is unhealthy\n{}", last_logs(docker, &cname).await)
                 }
@@ -362,10 +386,12 @@ async fn wait_healthy(docker: &Docker, t: &Target, name: &str, replicas: u32) ->
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
-    say(format!(
-        " ✔ Service {name}  Healthy  {:.1}s",
-        start.elapsed().as_secs_f64()
-    ));
+    if checked {
+        say(format!(
+            " ✔ Service {name}  Healthy  {:.1}s",
+            start.elapsed().as_secs_f64()
+        ));
+    }
     Ok(())
 }
 
@@ -419,6 +445,7 @@ pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpRepor
         .map(|(n, _)| n.as_str())
         .collect();
     let mut report = UpReport::default();
+    let all: Vec<String> = levels.iter().flatten().cloned().collect();
     for level in levels {
         let jobs = level.iter().map(|name| {
             let spec = &t.file.services[name];
@@ -440,5 +467,14 @@ pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpRepor
             report.unchanged.extend(r.unchanged);
         }
     }
+    // Everything with a health check, healthy: the stack is up only when its servers answer.
+    let rest = all
+        .iter()
+        .filter(|n| !awaited.contains(n.as_str()))
+        .map(|name| {
+            let replicas = t.file.services[name].replicas();
+            async move { wait_healthy(docker, t, name, replicas).await }
+        });
+    try_join_all(rest).await?;
     Ok(report)
 }
