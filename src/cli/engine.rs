@@ -23,6 +23,9 @@ pub struct UpArgs {
     /// Skip the final check of every server through the gateway
     #[arg(long)]
     pub no_check: bool,
+    /// Return once containers are started, without waiting for health checks nothing depends on
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -114,6 +117,7 @@ pub fn up(
             profiles,
             build: args.build,
             verbose: out.verbose,
+            wait: !args.no_wait,
         };
         // Ctrl-C stops here; what exists is left for the next `up` to finish.
         let report = tokio::select! {

@@ -22,6 +22,8 @@ pub struct UpOptions {
     /// Build images even if they exist.
     pub build: bool,
     pub verbose: bool,
+    /// Wait for every health check (dependencies are always waited for).
+    pub wait: bool,
 }
 
 #[derive(Default, Debug)]
@@ -470,7 +472,7 @@ pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpRepor
     // Everything with a health check, healthy: the stack is up only when its servers answer.
     let rest = all
         .iter()
-        .filter(|n| !awaited.contains(n.as_str()))
+        .filter(|n| opts.wait && !awaited.contains(n.as_str()))
         .map(|name| {
             let replicas = t.file.services[name].replicas();
             async move { wait_healthy(docker, t, name, replicas).await }
