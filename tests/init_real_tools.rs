@@ -6,16 +6,6 @@
 mod common;
 mod init_fixtures;
 use common::*;
-use std::path::Path;
-use std::process::Command;
-
-fn tool(cmd: &str, args: &[&str], cwd: &Path) -> std::process::Output {
-    Command::new(cmd)
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("`{cmd}` is required by the real-tool suite: {e}"))
-}
 
 #[test]
 fn init_yes_renders_files_that_pass_the_real_tools() {

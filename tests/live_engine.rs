@@ -23,10 +23,6 @@ impl Drop for Project {
     }
 }
 
-fn image(var: &str, default: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| default.to_string())
-}
-
 impl Project {
     fn new() -> Project {
         Project::of("gateway", PROJECT, 28080)
@@ -42,24 +38,7 @@ impl Project {
         c["gateway"]["bind"] = "127.0.0.1".into();
         c["gateway"]["http_port"] = http.into();
         c["gateway"]["https_port"] = (http + 363).into();
-        let mut images = serde_yaml::Mapping::new();
-        for (k, var, default) in [
-            (
-                "python",
-                "MCPSTACK_TEST_PYTHON_IMAGE",
-                "mcpstack-test/python:3.11",
-            ),
-            ("uv", "MCPSTACK_TEST_UV_IMAGE", "mcpstack-test/uv:latest"),
-            ("node", "MCPSTACK_TEST_NODE_IMAGE", "mcpstack-test/node:20"),
-            (
-                "nginx",
-                "MCPSTACK_TEST_NGINX_IMAGE",
-                "mcpstack-test/nginx:1.22",
-            ),
-        ] {
-            images.insert(k.into(), image(var, default).into());
-        }
-        c["images"] = serde_yaml::Value::Mapping(images);
+        pin_test_images(&mut c, &["python", "uv", "node", "nginx"]);
         std::fs::write(&cfg, serde_yaml::to_string(&c).unwrap()).unwrap();
         std::fs::create_dir_all(dir.join("deploy")).unwrap();
         std::fs::write(

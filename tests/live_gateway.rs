@@ -29,10 +29,6 @@ const SERVICES: [&str; 8] = [
     "nginx-exporter",
 ];
 
-fn image(var: &str, default: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| default.to_string())
-}
-
 fn must(cmd: &str, args: &[&str], cwd: &Path) -> Output {
     let o = Command::new(cmd)
         .args(args)
@@ -81,39 +77,18 @@ impl Stack {
         c["monitoring"]["enabled"] = true.into();
         c["monitoring"]["prometheus"] =
             serde_yaml::from_str(&format!("{{port: {PROMETHEUS}}}")).unwrap();
-        let mut images = serde_yaml::Mapping::new();
-        for (k, var, default) in [
-            (
+        pin_test_images(
+            &mut c,
+            &[
                 "python",
-                "MCPSTACK_TEST_PYTHON_IMAGE",
-                "mcpstack-test/python:3.11",
-            ),
-            ("uv", "MCPSTACK_TEST_UV_IMAGE", "mcpstack-test/uv:latest"),
-            ("node", "MCPSTACK_TEST_NODE_IMAGE", "mcpstack-test/node:20"),
-            (
+                "uv",
+                "node",
                 "nginx",
-                "MCPSTACK_TEST_NGINX_IMAGE",
-                "mcpstack-test/nginx:1.22",
-            ),
-            (
                 "prometheus",
-                "MCPSTACK_TEST_PROMETHEUS_IMAGE",
-                "mcpstack-test/prometheus:2.42",
-            ),
-            (
                 "blackbox_exporter",
-                "MCPSTACK_TEST_BLACKBOX_IMAGE",
-                "mcpstack-test/blackbox-exporter:0.23",
-            ),
-            (
                 "nginx_exporter",
-                "MCPSTACK_TEST_NGINX_EXPORTER_IMAGE",
-                "mcpstack-test/nginx-exporter:0.11",
-            ),
-        ] {
-            images.insert(k.into(), image(var, default).into());
-        }
-        c["images"] = serde_yaml::Value::Mapping(images);
+            ],
+        );
         std::fs::write(&cfg, serde_yaml::to_string(&c).unwrap()).unwrap();
 
         let ca = tmp.path().join("caroot");

@@ -5,16 +5,6 @@
 mod common;
 use common::*;
 use std::path::Path;
-use std::process::Command;
-
-/// Runs a tool; a tool that is not installed fails the test.
-fn tool(cmd: &str, args: &[&str], cwd: &Path) -> std::process::Output {
-    Command::new(cmd)
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap_or_else(|e| panic!("`{cmd}` is required by the real-tool suite: {e}"))
-}
 
 /// The examples, and test fixtures that cover other modes.
 const PROJECTS: [&str; 4] = ["spike", "todo", "gateway", "fixtures/acme"];

@@ -15,22 +15,13 @@ pub struct CheckTarget {
 impl CheckTarget {
     /// One target per route: `https://<domain>[:<https_port>]<path>`.
     pub fn from_stack(stack: &Stack) -> Vec<CheckTarget> {
-        let host = if stack.domain.contains(':') {
-            format!("[{}]", stack.domain)
-        } else {
-            stack.domain.clone()
-        };
-        let port = match stack.gateway.https_port {
-            443 => String::new(),
-            p => format!(":{p}"),
-        };
         stack
             .gateway
             .routes
             .iter()
             .map(|route| CheckTarget {
                 server: route.server.clone(),
-                url: format!("https://{host}{port}{}", route.path),
+                url: stack.public_url(route),
                 transport: match route.transport {
                     Transport::Sse => Transport::Sse,
                     Transport::StreamableHttp | Transport::Stdio => Transport::StreamableHttp,

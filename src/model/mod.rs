@@ -44,6 +44,22 @@ pub struct Stack {
     pub variables: BTreeMap<String, Variable>,
 }
 
+impl Stack {
+    /// The public URL of a route: `https://<domain>[:<https_port>]<path>`.
+    pub fn public_url(&self, route: &Route) -> String {
+        let host = if self.domain.contains(':') {
+            format!("[{}]", self.domain)
+        } else {
+            self.domain.clone()
+        };
+        let port = match self.gateway.https_port {
+            443 => String::new(),
+            p => format!(":{p}"),
+        };
+        format!("https://{host}{port}{}", route.path)
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Gateway {
     pub bind: String,

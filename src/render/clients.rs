@@ -8,20 +8,11 @@ use std::collections::BTreeMap;
 
 /// The public URL of every server, by name.
 fn urls(stack: &Stack) -> BTreeMap<String, String> {
-    let port = match stack.gateway.https_port {
-        443 => String::new(),
-        p => format!(":{p}"),
-    };
     stack
         .gateway
         .routes
         .iter()
-        .map(|r| {
-            (
-                r.server.clone(),
-                format!("https://{}{port}{}", stack.domain, r.path),
-            )
-        })
+        .map(|r| (r.server.clone(), stack.public_url(r)))
         .collect()
 }
 

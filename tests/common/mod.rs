@@ -93,3 +93,52 @@ pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// Runs a real tool; one that is not installed fails the test (the real-tool suite never skips).
+pub fn tool(cmd: &str, args: &[&str], cwd: &Path) -> Output {
+    Command::new(cmd)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|e| panic!("`{cmd}` is required by the real-tool suite: {e}"))
+}
+
+/// Points a config's `images:` at the local test images `.ci/images` makes (public images
+/// cannot be pulled there). `keys` picks which images to pin.
+pub fn pin_test_images(config: &mut serde_yaml::Value, keys: &[&str]) {
+    let all = [
+        (
+            "python",
+            "MCPSTACK_TEST_PYTHON_IMAGE",
+            "mcpstack-test/python:3.11",
+        ),
+        ("uv", "MCPSTACK_TEST_UV_IMAGE", "mcpstack-test/uv:latest"),
+        ("node", "MCPSTACK_TEST_NODE_IMAGE", "mcpstack-test/node:20"),
+        (
+            "nginx",
+            "MCPSTACK_TEST_NGINX_IMAGE",
+            "mcpstack-test/nginx:1.22",
+        ),
+        (
+            "prometheus",
+            "MCPSTACK_TEST_PROMETHEUS_IMAGE",
+            "mcpstack-test/prometheus:2.42",
+        ),
+        (
+            "blackbox_exporter",
+            "MCPSTACK_TEST_BLACKBOX_IMAGE",
+            "mcpstack-test/blackbox-exporter:0.23",
+        ),
+        (
+            "nginx_exporter",
+            "MCPSTACK_TEST_NGINX_EXPORTER_IMAGE",
+            "mcpstack-test/nginx-exporter:0.11",
+        ),
+    ];
+    let mut images = serde_yaml::Mapping::new();
+    for (key, var, default) in all.iter().filter(|(k, _, _)| keys.contains(k)) {
+        let image = std::env::var(var).unwrap_or_else(|_| default.to_string());
+        images.insert((*key).into(), image.into());
+    }
+    config["images"] = serde_yaml::Value::Mapping(images);
+}
