@@ -118,6 +118,7 @@ pub fn up(
             build: args.build,
             verbose: out.verbose,
             wait: !args.no_wait,
+            quiet: out.quiet,
         };
         // Ctrl-C stops here; what exists is left for the next `up` to finish.
         let report = tokio::select! {

@@ -8,6 +8,7 @@ pub mod interpolate;
 mod labels;
 mod ops;
 mod ports;
+mod progress;
 pub mod spec;
 mod up;
 

@@ -4,6 +4,7 @@
 use super::build::build;
 use super::container::{config_hash, Context};
 use super::labels;
+use super::progress::Progress;
 use super::spec::ServiceSpec;
 use super::Target;
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -15,7 +16,7 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures_util::{future::try_join_all, StreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct UpOptions {
     pub profiles: Vec<String>,
@@ -24,6 +25,8 @@ pub struct UpOptions {
     pub verbose: bool,
     /// Wait for every health check (dependencies are always waited for).
     pub wait: bool,
+    /// No progress output (errors are still returned).
+    pub quiet: bool,
 }
 
 #[derive(Default, Debug)]
@@ -38,10 +41,6 @@ impl UpReport {
     pub fn changed(&self) -> bool {
         !(self.created.is_empty() && self.started.is_empty() && self.removed.is_empty())
     }
-}
-
-fn say(line: String) {
-    crate::cli::say(&format!("{line}\n"));
 }
 
 /// The services of the selected profiles, in start order: each level depends only on earlier ones.
@@ -69,7 +68,7 @@ fn levels(t: &Target, selected: &BTreeSet<String>) -> Result<Vec<Vec<String>>> {
     Ok(out)
 }
 
-async fn ensure_network(docker: &Docker, t: &Target) -> Result<()> {
+async fn ensure_network(docker: &Docker, t: &Target, p: &Progress) -> Result<()> {
     let spec = t.file.networks.get("default");
     let name = spec
         .and_then(|n| n.name.clone())
@@ -100,13 +99,18 @@ async fn ensure_network(docker: &Docker, t: &Target) -> Result<()> {
                 })
                 .await
                 .with_context(|| format!("creating network {name}"))?;
-            say(format!(" ✔ Network {name}  Created"));
+            p.line(format!("Network {name}  Created"));
             Ok(())
         }
     }
 }
 
-async fn ensure_volumes(docker: &Docker, t: &Target, selected: &BTreeSet<String>) -> Result<()> {
+async fn ensure_volumes(
+    docker: &Docker,
+    t: &Target,
+    selected: &BTreeSet<String>,
+    p: &Progress,
+) -> Result<()> {
     let used: BTreeSet<&str> = selected
         .iter()
         .flat_map(|s| t.file.services[s].volumes.iter())
@@ -133,7 +137,7 @@ async fn ensure_volumes(docker: &Docker, t: &Target, selected: &BTreeSet<String>
             })
             .await
             .with_context(|| format!("creating volume {name}"))?;
-        say(format!(" ✔ Volume {name}  Created"));
+        p.line(format!("Volume {name}  Created"));
     }
     Ok(())
 }
@@ -144,6 +148,7 @@ async fn ensure_images(
     t: &Target,
     selected: &BTreeSet<String>,
     opts: &UpOptions,
+    p: &Progress,
 ) -> Result<BTreeMap<String, String>> {
     let mut ids = BTreeMap::new();
     let mut built: BTreeMap<String, String> = BTreeMap::new();
@@ -157,26 +162,27 @@ async fn ensure_images(
             } else {
                 let folder = t.dir.join(&b.context);
                 let dockerfile = folder.join(&b.dockerfile);
-                let start = Instant::now();
-                say(format!(" ⠿ Image {}  Building", spec.image));
+                let step = p.start(format!("Image {}", spec.image), "Building");
                 let mut l = labels::base(&t.project);
                 l.insert(labels::SERVICE.into(), name.clone());
                 let verbose = opts.verbose;
-                build(docker, &spec.image, &folder, &dockerfile, l, |line| {
+                let built_ok = build(docker, &spec.image, &folder, &dockerfile, l, |line| {
                     if verbose {
-                        say(format!("   {name} | {line}"));
+                        p.detail(format!("   {name} | {line}"));
                     }
                 })
-                .await?;
-                say(format!(
-                    " ✔ Image {}  Built  {:.1}s",
-                    spec.image,
-                    start.elapsed().as_secs_f64()
-                ));
+                .await;
+                match built_ok {
+                    Ok(()) => step.done("Built"),
+                    Err(e) => {
+                        step.failed("Build failed");
+                        return Err(e);
+                    }
+                }
                 built.insert(key, spec.image.clone());
             }
         } else if present.is_none() {
-            pull(docker, &spec.image).await?;
+            pull(docker, &spec.image, p).await?;
         }
         let id = docker
             .inspect_image(&spec.image)
@@ -189,9 +195,8 @@ async fn ensure_images(
     Ok(ids)
 }
 
-async fn pull(docker: &Docker, image: &str) -> Result<()> {
-    let start = Instant::now();
-    say(format!(" ⠿ Image {image}  Pulling"));
+async fn pull(docker: &Docker, image: &str, p: &Progress) -> Result<()> {
+    let step = p.start(format!("Image {image}"), "Pulling");
     let (name, tag) = match image.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
         Some((n, t)) => (n, t),
         None => (image, "latest"),
@@ -203,15 +208,13 @@ async fn pull(docker: &Docker, image: &str) -> Result<()> {
     let mut stream = docker.create_image(Some(opts), None, None);
     while let Some(item) = stream.next().await {
         if let Err(e) = item {
+            step.failed("Pull failed");
             bail!(
                 "pulling {image} failed: {e}\n  = help: if this registry cannot be reached, point `images:` in mcp-stack.yaml at a mirror"
             );
         }
     }
-    say(format!(
-        " ✔ Image {image}  Pulled  {:.1}s",
-        start.elapsed().as_secs_f64()
-    ));
+    step.done("Pulled");
     Ok(())
 }
 
@@ -230,6 +233,7 @@ async fn apply_service(
     spec: &ServiceSpec,
     image_id: &str,
     existing: Vec<ContainerSummary>,
+    p: &Progress,
 ) -> Result<UpReport> {
     let ctx = Context {
         project: &t.project,
@@ -249,7 +253,6 @@ async fn apply_service(
         .collect();
     for n in 1..=replicas {
         let cname = labels::container_name(&t.project, name, n);
-        let start = Instant::now();
         let current = by_number.get(&n);
         let fresh = current.is_some_and(|c| label(c, labels::CONFIG_HASH) == Some(hash.as_str()));
         if let (Some(c), false) = (current, fresh) {
@@ -290,16 +293,13 @@ async fn apply_service(
             report.unchanged.push(cname.clone());
             continue;
         }
-        docker
-            .start_container(&cname, None)
-            .await
-            .map_err(|e| start_error(&cname, spec, e))?;
+        let step = p.start(format!("Container {cname}"), "Starting");
+        if let Err(e) = docker.start_container(&cname, None).await {
+            step.failed("Start failed");
+            return Err(start_error(&cname, spec, e));
+        }
         report.started.push(cname.clone());
-        say(format!(
-            " ✔ Container {cname}  {}  {:.1}s",
-            if fresh { "Started" } else { "Created, started" },
-            start.elapsed().as_secs_f64()
-        ));
+        step.done(if fresh { "Started" } else { "Created, started" });
     }
     for (n, c) in by_number {
         if n > replicas {
@@ -311,9 +311,7 @@ async fn apply_service(
                 )
                 .await?;
             let cname = labels::container_name(&t.project, name, n);
-            say(format!(
-                " ✔ Container {cname}  Removed (scaled to {replicas})"
-            ));
+            p.line(format!("Container {cname}  Removed (scaled to {replicas})"));
             report.removed.push(cname);
         }
     }
@@ -352,47 +350,49 @@ fn start_error(cname: &str, spec: &ServiceSpec, e: bollard::errors::Error) -> an
 }
 
 /// Waits until every container of `name` is healthy; shows the last log lines if not.
-async fn wait_healthy(docker: &Docker, t: &Target, name: &str, replicas: u32) -> Result<()> {
-    let start = Instant::now();
+async fn wait_healthy(
+    docker: &Docker,
+    t: &Target,
+    name: &str,
+    replicas: u32,
+    p: &Progress,
+) -> Result<()> {
     let limit = Duration::from_secs(300);
-    let mut checked = false;
+    let mut step = None;
     for n in 1..=replicas {
         let cname = labels::container_name(&t.project, name, n);
         loop {
             let c = docker.inspect_container(&cname, None).await?;
             let state = c.state.unwrap_or_default();
             let health = state.health.and_then(|h| h.status).map(|s| s.to_string());
-            match health.as_deref() {
-                None => break,
-                Some("healthy") => {
-                    checked = true;
-                    break;
-                }
-                Some("unhealthy") => {
-                    bail!("{cname} is unhealthy\n{}", last_logs(docker, &cname).await)
-                }
-                _ => {}
+            let Some(health) = health.filter(|h| h != "none") else {
+                break;
+            };
+            if health == "healthy" {
+                break;
             }
-            if state.running != Some(true) {
-                bail!(
-                    "{cname} stopped while starting\n{}",
-                    last_logs(docker, &cname).await
-                );
-            }
-            if start.elapsed() > limit {
-                bail!(
-                    "{cname} did not become healthy in {limit:?}\n{}",
-                    last_logs(docker, &cname).await
-                );
+            let waiting = step
+                .get_or_insert_with(|| p.start(format!("Service {name}"), "Waiting for health"));
+            let failure = if health == "unhealthy" {
+                Some(format!("{cname} is unhealthy"))
+            } else if state.running != Some(true) {
+                Some(format!("{cname} stopped while starting"))
+            } else if waiting.elapsed() > limit {
+                Some(format!("{cname} did not become healthy in {limit:?}"))
+            } else {
+                None
+            };
+            if let Some(f) = failure {
+                if let Some(s) = step.take() {
+                    s.failed("Unhealthy");
+                }
+                bail!("{f}\n{}", last_logs(docker, &cname).await);
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
-    if checked {
-        say(format!(
-            " ✔ Service {name}  Healthy  {:.1}s",
-            start.elapsed().as_secs_f64()
-        ));
+    if let Some(s) = step {
+        s.done("Healthy");
     }
     Ok(())
 }
@@ -425,9 +425,11 @@ pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpRepor
         bail!("no service is in the profiles {:?}", opts.profiles);
     }
     let levels = levels(t, &selected)?;
-    ensure_network(docker, t).await?;
-    ensure_volumes(docker, t, &selected).await?;
-    let images = ensure_images(docker, t, &selected, opts).await?;
+    let p = Progress::new(opts.quiet);
+    let p = &p;
+    ensure_network(docker, t, p).await?;
+    ensure_volumes(docker, t, &selected, p).await?;
+    let images = ensure_images(docker, t, &selected, opts, p).await?;
     let list = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(&labels::project_filter(&t.project))
@@ -455,9 +457,9 @@ pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpRepor
             let image = images[name].clone();
             let wait = awaited.contains(name.as_str());
             async move {
-                let r = apply_service(docker, t, name, spec, &image, existing).await?;
+                let r = apply_service(docker, t, name, spec, &image, existing, p).await?;
                 if wait {
-                    wait_healthy(docker, t, name, spec.replicas()).await?;
+                    wait_healthy(docker, t, name, spec.replicas(), p).await?;
                 }
                 Ok::<_, anyhow::Error>(r)
             }
@@ -475,7 +477,7 @@ pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpRepor
         .filter(|n| opts.wait && !awaited.contains(n.as_str()))
         .map(|name| {
             let replicas = t.file.services[name].replicas();
-            async move { wait_healthy(docker, t, name, replicas).await }
+            async move { wait_healthy(docker, t, name, replicas, p).await }
         });
     try_join_all(rest).await?;
     Ok(report)
