@@ -52,19 +52,7 @@ fn init_yes_renders_files_that_pass_the_real_tools() {
     assert!(o.status.success(), "{:?}", text(&o));
 
     // Placeholders for every variable the stack reads.
-    let example = std::fs::read_to_string(deploy.join(".env.example")).unwrap();
-    let env: String = example
-        .lines()
-        .filter(|l| !l.starts_with('#') && l.contains('='))
-        .map(|l| {
-            if l.ends_with('=') {
-                format!("{l}placeholder\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    std::fs::write(deploy.join(".env"), env).unwrap();
+    write_env(&deploy);
     for profile in ["dev", "production", "monitoring"] {
         let o = tool("docker-compose", &["--profile", profile, "config"], &deploy);
         let (out, err) = text(&o);

@@ -194,12 +194,32 @@ fn up_is_compose_compatible_idempotent_and_recreates_only_what_changed() {
         assert_eq!(id1 != id2, n1.contains("-legacy-"), "{n1}: {id1} → {id2}");
     }
 
+    // Replicas follow the config: scaling pool to 2 removes the third.
+    set(&p.dir, &["servers", "pool", "replicas"], 2.into());
+    let out = p.ok(&["up", "--detach", "--no-check"]);
+    assert!(
+        out.contains(&format!(
+            "Container {PROJECT}-pool-3  Removed (scaled to 2)"
+        )),
+        "{out}"
+    );
+    assert_eq!(p.containers().len(), 8);
+
+    // logs: each line prefixed with its container.
+    let logs = p.ok(&["logs", "stream", "--tail", "3"]);
+    assert!(!logs.is_empty());
+    assert!(
+        logs.lines()
+            .all(|l| l.starts_with(&format!("{PROJECT}-stream-"))),
+        "{logs}"
+    );
+
     // docker-compose down removes what mcpstack up made...
     p.compose(&["down"]);
     assert!(p.containers().is_empty(), "{:?}", p.containers());
     // ...and mcpstack down removes what docker-compose up made.
     p.compose(&["up", "-d"]);
-    assert_eq!(p.containers().len(), 9);
+    assert_eq!(p.containers().len(), 8);
     p.ok(&["down"]);
     assert!(p.containers().is_empty(), "{:?}", p.containers());
 }

@@ -27,23 +27,6 @@ fn rendered(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     (tmp, dir)
 }
 
-/// An `.env` with a placeholder for every variable `.env.example` lists.
-fn write_env(deploy: &Path) {
-    let example = std::fs::read_to_string(deploy.join(".env.example")).unwrap();
-    let env: String = example
-        .lines()
-        .filter(|l| !l.starts_with('#') && l.contains('='))
-        .map(|l| {
-            if l.ends_with('=') {
-                format!("{l}placeholder\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    std::fs::write(deploy.join(".env"), env).unwrap();
-}
-
 #[test]
 fn dockerfiles_pass_hadolint() {
     for name in PROJECTS {

@@ -88,19 +88,16 @@ impl Step {
             self.label,
             self.start.elapsed().as_secs_f64()
         );
-        match self.bar {
-            Some(bar) => {
-                bar.set_style(ProgressStyle::with_template("{msg}").expect("template"));
-                bar.finish_with_message(line);
-            }
-            None if !self.quiet => crate::cli::say(&format!("{line}\n")),
-            None => {}
-        }
+        self.finish(line);
     }
 
     /// The step failed: the spinner stops with a cross (the error is reported by the caller).
     pub fn failed(self, state: &str) {
         let line = format!(" ✘ {}  {state}", self.label);
+        self.finish(line);
+    }
+
+    fn finish(self, line: String) {
         match self.bar {
             Some(bar) => {
                 bar.set_style(ProgressStyle::with_template("{msg}").expect("template"));

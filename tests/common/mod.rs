@@ -142,3 +142,20 @@ pub fn pin_test_images(config: &mut serde_yaml::Value, keys: &[&str]) {
     }
     config["images"] = serde_yaml::Value::Mapping(images);
 }
+
+/// An `.env` with a placeholder for every variable `.env.example` lists.
+pub fn write_env(deploy: &Path) {
+    let example = std::fs::read_to_string(deploy.join(".env.example")).unwrap();
+    let env: String = example
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .map(|l| {
+            if l.ends_with('=') {
+                format!("{l}placeholder\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(deploy.join(".env"), env).unwrap();
+}
