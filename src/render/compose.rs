@@ -293,7 +293,7 @@ fn healthcheck(comp: &Component) -> Option<Healthcheck> {
         }
         Healthcheck {
             test,
-            interval: "30s",
+            interval: "10s",
             timeout: "10s",
             retries: 3,
             start_period: "30s",
