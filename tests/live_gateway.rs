@@ -195,13 +195,8 @@ impl Stack {
     fn client(&self, scenario: &str, args: &[&str]) -> Value {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/gateway_client.py");
         let base = format!("https://mcp.local:{HTTPS}");
-        let mut all = vec![
-            script.to_str().unwrap(),
-            scenario,
-            &base,
-            self.ca_file(),
-            TOKEN,
-        ];
+        let ca_file = self.ca_file();
+        let mut all = vec![script.to_str().unwrap(), scenario, &base, &ca_file, TOKEN];
         all.extend_from_slice(args);
         let o = Command::new("python3")
             .args(&all)
@@ -215,15 +210,8 @@ impl Stack {
         serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{scenario}: {e}: {out}"))
     }
 
-    fn ca_file(&self) -> &str {
-        // Leaked once per test: the path outlives every call.
-        Box::leak(
-            self.ca
-                .join("rootCA.pem")
-                .to_string_lossy()
-                .into_owned()
-                .into_boxed_str(),
-        )
+    fn ca_file(&self) -> String {
+        self.ca.join("rootCA.pem").to_string_lossy().into_owned()
     }
 
     /// An instant query to Prometheus.

@@ -130,6 +130,18 @@ pub struct Step {
     pub failure_means: Option<String>,
 }
 
+impl Step {
+    /// A step on the system store: it needs root, and any failure is a failure.
+    fn system(store: String, action: Action) -> Step {
+        Step {
+            store,
+            action,
+            needs_root: true,
+            failure_means: None,
+        }
+    }
+}
+
 /// A store left alone, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
@@ -384,22 +396,15 @@ pub fn plan_install(host: &Host, ca_cert: &Path) -> Result<Plan> {
                         reason: format!("already installed ({})", anchor.display()),
                     });
                 } else {
-                    plan.steps.push(Step {
-                        store: store.clone(),
-                        action: Action::WriteFile {
+                    plan.steps.push(Step::system(
+                        store.clone(),
+                        Action::WriteFile {
                             path: anchor,
                             contents: ca.pem.clone(),
                             mode: CERT_MODE,
                         },
-                        needs_root: true,
-                        failure_means: None,
-                    });
-                    plan.steps.push(Step {
-                        store,
-                        action: update,
-                        needs_root: true,
-                        failure_means: None,
-                    });
+                    ));
+                    plan.steps.push(Step::system(store, update));
                 }
             }
             Err(skipped) => plan.skipped.push(skipped),
@@ -463,18 +468,11 @@ pub fn plan_uninstall(host: &Host, ca_cert: &Path) -> Result<Plan> {
                         },
                         other => other,
                     };
-                    plan.steps.push(Step {
-                        store: store.clone(),
-                        action: Action::RemoveFile { path: anchor },
-                        needs_root: true,
-                        failure_means: None,
-                    });
-                    plan.steps.push(Step {
-                        store,
-                        action: update,
-                        needs_root: true,
-                        failure_means: None,
-                    });
+                    plan.steps.push(Step::system(
+                        store.clone(),
+                        Action::RemoveFile { path: anchor },
+                    ));
+                    plan.steps.push(Step::system(store, update));
                 }
             }
             Err(skipped) => plan.skipped.push(skipped),

@@ -303,7 +303,6 @@ fn server(
         s.build.as_deref(),
         s.image.as_deref(),
         s.runtime,
-        true,
     );
     server_build_rules(ck, p, name, s);
     if s.transport == Transport::Stdio && s.command.as_ref().is_none_or(|c| c.is_empty()) {
@@ -452,7 +451,6 @@ fn service(ck: &mut Check, p: &KeyPath, name: &str, s: &Service) {
         s.build.as_deref(),
         s.image.as_deref(),
         s.runtime,
-        false,
     );
     if needs_command(ck, name) && s.command.is_none() {
         ck.err(
@@ -495,7 +493,6 @@ fn source(
     build: Option<&str>,
     image: Option<&str>,
     runtime: Runtime,
-    is_server: bool,
 ) {
     match (build, image) {
         (Some(_), Some(_)) => {
@@ -522,7 +519,6 @@ fn source(
             }
         }
     }
-    let _ = is_server;
 }
 
 fn build_folder(ck: &mut Check, p: &KeyPath, folder: &str, runtime: Runtime) -> Option<BuildFacts> {

@@ -271,11 +271,7 @@ async fn read_stream(body: &mut Body, id: u64, method: &str) -> Result<Value, Mc
     let mut parser = EventParser::new();
     while let Some(chunk) = body.chunk().await? {
         for event in parser.feed(&chunk) {
-            if event.event != "message" || event.data.is_empty() {
-                continue;
-            }
-            let message = jsonrpc::parse(event.data.as_bytes())?;
-            if let Some(result) = response_for(&message, id) {
+            if let Some(result) = jsonrpc::response_in_event(&event, id) {
                 return result;
             }
         }

@@ -1,6 +1,7 @@
 //! The JSON-RPC messages of a check: what is sent, and how answers are read.
 
 use super::error::{snippet, McpError};
+use super::events::Event;
 use serde_json::{json, Value};
 
 /// The protocol version the client asks for (the health checks ask for the same).
@@ -29,6 +30,17 @@ pub fn initialize_params() -> Value {
 pub fn parse(text: &[u8]) -> Result<Value, McpError> {
     serde_json::from_slice(text)
         .map_err(|e| McpError::Protocol(format!("not JSON ({e}): {}", snippet(text, 200))))
+}
+
+/// The answer to request `id` carried by an event of a stream, if this event carries it.
+pub fn response_in_event(event: &Event, id: u64) -> Option<Result<Value, McpError>> {
+    if event.event != "message" || event.data.is_empty() {
+        return None;
+    }
+    match parse(event.data.as_bytes()) {
+        Ok(message) => response_for(&message, id),
+        Err(e) => Some(Err(e)),
+    }
 }
 
 /// The answer to request `id` in `message`, which may be a batch: `None` when it holds

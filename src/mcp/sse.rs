@@ -6,7 +6,7 @@ use super::answers::{BodyKind, FirstByte, Initialized, ToolPages, Tools};
 use super::error::McpError;
 use super::events::{Event, EventParser};
 use super::http::{body_snippet, media_type, status_error, transport, within, Body};
-use super::jsonrpc::{self, initialize_params, notification, response_for, server_info};
+use super::jsonrpc::{self, initialize_params, notification, server_info};
 use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
 use reqwest::{RequestBuilder, Url};
 use serde_json::Value;
@@ -188,11 +188,7 @@ impl SseSession {
         self.next_id += 1;
         self.post(&jsonrpc::request(id, method, params)).await?;
         while let Some(event) = self.next_event().await? {
-            if event.event != "message" || event.data.is_empty() {
-                continue;
-            }
-            let message = jsonrpc::parse(event.data.as_bytes())?;
-            if let Some(result) = response_for(&message, id) {
+            if let Some(result) = jsonrpc::response_in_event(&event, id) {
                 return result;
             }
         }

@@ -203,6 +203,11 @@ pub fn render(stack: &Stack) -> Result<String> {
     ))
 }
 
+/// The way from the output folder (where compose.yaml is) back to the project folder.
+fn to_project(stack: &Stack) -> String {
+    "../".repeat(stack.output.split('/').count())
+}
+
 /// `$` is Compose's interpolation sign: literal values escape it.
 fn literal(v: &str) -> String {
     v.replace('$', "$$")
@@ -228,7 +233,7 @@ fn environment(comp: &Component, extra: &BTreeMap<String, String>) -> BTreeMap<S
 
 fn image_and_build(stack: &Stack, comp: &Component) -> (String, Option<Build>) {
     // Paths in compose.yaml are relative to the output folder.
-    let up = "../".repeat(stack.output.split('/').count());
+    let up = to_project(stack);
     match &comp.image {
         ImageSource::Prebuilt { image } => (image.clone(), None),
         ImageSource::Rendered {
@@ -268,7 +273,7 @@ fn image_and_build(stack: &Stack, comp: &Component) -> (String, Option<Build>) {
 }
 
 fn mounts(stack: &Stack, comp: &Component) -> Vec<String> {
-    let up = "../".repeat(stack.output.split('/').count());
+    let up = to_project(stack);
     comp.mounts
         .iter()
         .map(|m| {
@@ -357,7 +362,7 @@ fn dev(stack: &Stack, comp: &Component) -> Service {
     let (image, build) = image_and_build(stack, comp);
     let mut volumes = mounts(stack, comp);
     if let Some(src) = &comp.dev.source {
-        let up = "../".repeat(stack.output.split('/').count());
+        let up = to_project(stack);
         volumes.push(format!("{up}{}:{}", src.folder, src.target));
         volumes.extend(src.keep.iter().cloned());
     }
@@ -507,7 +512,7 @@ fn gateway_volumes(stack: &Stack, production: bool) -> Vec<String> {
     ];
     match (production, tls.mode, &tls.manual_cert, &tls.manual_key) {
         (true, TlsMode::Manual, Some(cert), Some(key)) => {
-            let up = "../".repeat(stack.output.split('/').count());
+            let up = to_project(stack);
             let rel = |p: &str| format!("{up}{}", p.trim_start_matches("./"));
             v.push(format!("{}:/etc/nginx/certs/fullchain.pem:ro", rel(cert)));
             v.push(format!("{}:/etc/nginx/certs/privkey.pem:ro", rel(key)));

@@ -272,27 +272,31 @@ pub const BLACKBOX_CA: &str = "/etc/blackbox/ca.pem";
 /// A legacy SSE server answers a GET with a stream whose first event names the endpoint;
 /// the TCP prober reads lines only until it sees it.
 fn sse_module(host: &str, path: &str, expect: String) -> Module {
+    tcp_module(TcpProbe {
+        preferred_ip_protocol: "ip4",
+        // The prober adds the final "\n".
+        query_response: vec![
+            QueryResponse {
+                send: Some(format!(
+                    "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r"
+                )),
+                expect: None,
+            },
+            QueryResponse {
+                send: None,
+                expect: Some(expect),
+            },
+        ],
+        ..TcpProbe::default()
+    })
+}
+
+fn tcp_module(tcp: TcpProbe) -> Module {
     Module {
         prober: "tcp",
         timeout: "10s",
         http: None,
-        tcp: Some(TcpProbe {
-            preferred_ip_protocol: "ip4",
-            // The prober adds the final "\n".
-            query_response: vec![
-                QueryResponse {
-                    send: Some(format!(
-                        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r"
-                    )),
-                    expect: None,
-                },
-                QueryResponse {
-                    send: None,
-                    expect: Some(expect),
-                },
-            ],
-            ..TcpProbe::default()
-        }),
+        tcp: Some(tcp),
     }
 }
 
@@ -330,20 +334,15 @@ pub fn blackbox(stack: &Stack) -> Result<String> {
     }
     modules.insert(
         "gateway_tls".into(),
-        Module {
-            prober: "tcp",
-            timeout: "10s",
-            http: None,
-            tcp: Some(TcpProbe {
-                preferred_ip_protocol: "ip4",
-                tls: true,
-                tls_config: Some(TlsConfig {
-                    server_name: stack.domain.clone(),
-                    ca_file: (stack.gateway.tls.mode == TlsMode::Local).then_some(BLACKBOX_CA),
-                }),
-                ..TcpProbe::default()
+        tcp_module(TcpProbe {
+            preferred_ip_protocol: "ip4",
+            tls: true,
+            tls_config: Some(TlsConfig {
+                server_name: stack.domain.clone(),
+                ca_file: (stack.gateway.tls.mode == TlsMode::Local).then_some(BLACKBOX_CA),
             }),
-        },
+            ..TcpProbe::default()
+        }),
     );
     yaml(stack, &Blackbox { modules })
 }
