@@ -26,9 +26,9 @@ pub(super) fn images(ck: &mut Check, i: &Images) {
     }
     let pkg = |s: &str, sep: &str| {
         let (name, version) = s.split_once(sep).unwrap_or((s, ""));
-        let name_ok = !name.is_empty()
-            && name
-                .trim_start_matches('@')
+        let bare = name.strip_prefix('@').unwrap_or(name);
+        let name_ok = !bare.is_empty()
+            && bare
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
         name_ok
@@ -45,18 +45,15 @@ pub(super) fn images(ck: &mut Check, i: &Images) {
             ),
         );
     }
-    let node_spec = i
-        .supergateway
-        .strip_prefix('@')
-        .map(|s| format!("@{s}"))
-        .unwrap_or(i.supergateway.clone());
-    let at = node_spec[1..].find('@').map(|x| x + 1);
-    let ok = match at {
-        Some(x) => pkg(
-            &format!("{}=={}", &node_spec[..x], &node_spec[x + 1..]),
-            "==",
-        ),
-        None => pkg(&node_spec, "=="),
+    // `name@version` or `@scope/name@version`: the version follows the last `@` after the first character.
+    let spec = &i.supergateway;
+    let (scope, rest) = match spec.strip_prefix('@') {
+        Some(rest) => ("@", rest),
+        None => ("", spec.as_str()),
+    };
+    let ok = match rest.rsplit_once('@') {
+        Some((name, version)) => pkg(&format!("{scope}{name}=={version}"), "=="),
+        None => pkg(spec, "=="),
     };
     if !ok {
         ck.err(

@@ -44,6 +44,20 @@ pub(super) fn server(
             format!("path `{path}` has characters that are not allowed"),
         )
         .help = Some(PATH_HELP.into());
+    } else if has_dot_segment(&path) {
+        ck.err(
+            p.key("path"),
+            format!("path `{path}` has a `.` or `..` segment"),
+        )
+        .help = Some("proxies and browsers rewrite such paths: use plain segments".into());
+    } else if is_well_known(&path) {
+        ck.err(
+            p.key("path"),
+            format!(
+                "path `{path}` would take over /.well-known/ (ACME challenges, OAuth metadata)"
+            ),
+        )
+        .help = Some(format!("give the server its own prefix, e.g. `/{name}/`"));
     } else if let Some(other) = routes.insert(path.clone(), name.to_string()) {
         ck.err(
             p.key("path"),
@@ -52,7 +66,7 @@ pub(super) fn server(
         .help = Some("each server needs its own path on the gateway".into());
     }
     if let Some(e) = &s.endpoint {
-        if !e.starts_with('/') || !is_url_path(e) {
+        if !e.starts_with('/') || !is_url_path(e) || has_dot_segment(e) {
             ck.err(
                 p.key("endpoint"),
                 format!("endpoint `{e}` must be a path such as `/mcp`"),
@@ -88,7 +102,7 @@ pub(super) fn server(
     match s.health.as_str() {
         "mcp" | "none" => {}
         h => match h.strip_prefix("http:") {
-            Some(path) if path.starts_with('/') && is_url_path(path) => {}
+            Some(path) if path.starts_with('/') && is_url_path(path) && !has_dot_segment(path) => {}
             _ => {
                 ck.err(p.key("health"), format!("`{h}` is not a health check"))
                     .help = Some("use `mcp`, `none`, or `http:/some/path`".into());

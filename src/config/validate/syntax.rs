@@ -13,6 +13,25 @@ pub(super) const DNS_HELP: &str =
     "use lowercase letters, digits and `-`, at most 63, not starting or ending with `-`";
 pub(super) const PATH_HELP: &str = "use letters, digits and `-._~/` only";
 
+/// Plain digits (no sign, no spaces) naming a number in `range`.
+pub(super) fn whole_number_in(s: &str, range: std::ops::RangeInclusive<u64>) -> bool {
+    !s.is_empty()
+        && s.len() <= 20
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.parse::<u64>().is_ok_and(|n| range.contains(&n))
+}
+
+/// A URL path with a `.` or `..` segment, which clients and proxies normalise away.
+pub(super) fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|seg| seg == "." || seg == "..")
+}
+
+/// A path inside `/.well-known/`, which the gateway keeps for ACME and OAuth metadata.
+pub(super) fn is_well_known(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower == "/.well-known" || lower.starts_with("/.well-known/")
+}
+
 pub fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
