@@ -2,6 +2,10 @@
 
 use super::*;
 
+/// Docker's smallest memory limit, and a largest one that is surely a mistake beyond.
+const MIN_MEMORY: u64 = 6 << 20;
+const MAX_MEMORY: u64 = 1 << 40;
+
 pub(super) fn command(ck: &mut Check, p: &KeyPath, cmd: Option<&Vec<String>>) {
     if let Some(cmd) = cmd {
         if cmd.is_empty() {
@@ -24,8 +28,14 @@ pub(super) fn env_and_secrets(
     env: &BTreeMap<String, Scalar>,
     secrets: &[String],
 ) {
-    for k in env.keys() {
+    for (k, v) in env {
         env_name(ck, p.key("env").key(k), k);
+        if v.to_string().contains('\0') {
+            ck.err(
+                p.key("env").key(k),
+                "the value contains a NUL character, which no environment variable can hold",
+            );
+        }
     }
     let mut seen = BTreeSet::new();
     for (i, s) in secrets.iter().enumerate() {
@@ -61,20 +71,36 @@ pub(super) fn port(ck: &mut Check, key: KeyPath, n: i64) {
 pub(super) fn resources(ck: &mut Check, p: &KeyPath, r: Option<&Resources>) {
     let Some(r) = r else { return };
     if let Some(cpus) = &r.cpus {
-        let ok = cpus
-            .to_string()
-            .parse::<f64>()
-            .is_ok_and(|v| v > 0.0 && v <= 1024.0);
+        let text = cpus.to_string();
+        // Plain decimals only: no sign, exponent or hex, which Compose and the engine read differently.
+        let plain = matches!(cpus, Scalar::Text(_) | Scalar::Int(_) | Scalar::Float(_))
+            && !text.is_empty()
+            && text.len() <= 10
+            && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && text.matches('.').count() <= 1
+            && !text.starts_with('.')
+            && !text.ends_with('.');
+        let ok = plain
+            && text
+                .parse::<f64>()
+                .is_ok_and(|v| (0.01..=1024.0).contains(&v));
         if !ok {
             ck.err(
                 p.key("resources").key("cpus"),
                 format!("`{cpus}` is not a CPU count"),
             )
-            .help = Some("use a positive number such as \"0.5\" or \"2\"".into());
+            .help = Some("use a number from 0.01 to 1024 such as \"0.5\" or \"2\"".into());
         }
     }
     if let Some(m) = &r.memory {
-        if crate::units::parse_bytes(m).is_none() {
+        let bytes = crate::units::parse_bytes(m);
+        if bytes.is_some_and(|b| !(MIN_MEMORY..=MAX_MEMORY).contains(&b)) {
+            ck.err(
+                p.key("resources").key("memory"),
+                format!("`{m}` is outside 6M to 1024G"),
+            )
+            .help = Some("Docker needs at least 6M; use e.g. `512M` or `2G`".into());
+        } else if bytes.is_none() {
             ck.err(
                 p.key("resources").key("memory"),
                 format!("`{m}` is not a memory size"),

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// The largest rate (requests per second) and burst nginx is given.
+const MAX_RATE: i64 = 1_000_000;
+
 pub(super) fn gateway(ck: &mut Check, g: &Gateway, domain: &str) {
     let p = KeyPath::of(&["gateway"]);
     if g.bind.parse::<std::net::IpAddr>().is_err() {
@@ -81,12 +84,15 @@ pub(super) fn gateway(ck: &mut Check, g: &Gateway, domain: &str) {
     }
     env_name(ck, p.key("auth").key("tokens_env"), &g.auth.tokens_env);
     let rl = p.key("rate_limit");
-    if g.rate_limit.requests_per_second < 0 {
-        ck.err(rl.key("requests_per_second"), "must be 0 (off) or more");
+    if !(0..=MAX_RATE).contains(&g.rate_limit.requests_per_second) {
+        ck.err(
+            rl.key("requests_per_second"),
+            format!("must be 0 (off) to {MAX_RATE}"),
+        );
     }
     match g.rate_limit.burst {
-        Some(b) if b < 0 => {
-            ck.err(rl.key("burst"), "must be 0 or more");
+        Some(b) if !(0..=MAX_RATE).contains(&b) => {
+            ck.err(rl.key("burst"), format!("must be 0 to {MAX_RATE}"));
         }
         Some(_) if g.rate_limit.requests_per_second == 0 => ck.warn(
             rl.key("burst"),
