@@ -30,6 +30,13 @@ pub(super) fn env_and_secrets(
 ) {
     for (k, v) in env {
         env_name(ck, p.key("env").key(k), k);
+        if let Some(why) = secret_looking(k, &v.to_string()) {
+            ck.warn(
+                p.key("env").key(k),
+                format!("`{k}` looks like a secret ({why}); its value would be written into compose.yaml"),
+                format!("move it to `secrets: [{k}]` and put the value in .env beside the rendered files"),
+            );
+        }
         if v.to_string().contains('\0') {
             ck.err(
                 p.key("env").key(k),
@@ -154,4 +161,79 @@ pub(super) fn hardening(
                 Some("use `uid`, `uid:gid` or a user name".into());
         }
     }
+}
+
+/// Why a literal env value looks like a secret, if it does: a secret-sounding name with a
+/// real-looking value, a well-known token format, a private key or a password in a URL.
+pub(super) fn secret_looking(name: &str, value: &str) -> Option<&'static str> {
+    let v = value.trim();
+    if v.contains("PRIVATE KEY-----") {
+        return Some("a private key");
+    }
+    const PREFIXES: &[&str] = &[
+        "sk-",
+        "sk_live_",
+        "rk_live_",
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "github_pat_",
+        "glpat-",
+        "xoxb-",
+        "xoxp-",
+        "xapp-",
+        "AKIA",
+        "ASIA",
+        "AIza",
+        "hf_",
+        "npm_",
+        "pypi-",
+    ];
+    if PREFIXES.iter().any(|p| v.starts_with(p)) && v.len() >= 16 && !v.contains(' ') {
+        return Some("a token format");
+    }
+    if let Some((_, rest)) = v.split_once("://") {
+        let userinfo = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if let Some((user, _)) = userinfo.rsplit_once('@') {
+            if user.split_once(':').is_some_and(|(_, pw)| !pw.is_empty()) {
+                return Some("a password in a URL");
+            }
+        }
+    }
+    let upper = name.to_ascii_uppercase();
+    const WORDS: &[&str] = &[
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "ACCESS_KEY",
+        "CREDENTIAL",
+        "AUTH_KEY",
+    ];
+    let placeholder = v.is_empty()
+        || v.len() < 8
+        || v.starts_with('$')
+        || [
+            "changeme",
+            "change-me",
+            "example",
+            "placeholder",
+            "xxx",
+            "<",
+            "your",
+        ]
+        .iter()
+        .any(|p| v.to_ascii_lowercase().contains(p));
+    let names_a_place = ["_URL", "_URI", "_FILE", "_PATH", "_ENV", "_NAME", "_HEADER"]
+        .iter()
+        .any(|s| upper.ends_with(s))
+        || v.contains("://");
+    if WORDS.iter().any(|w| upper.contains(w)) && !placeholder && !names_a_place {
+        return Some("its name");
+    }
+    None
 }

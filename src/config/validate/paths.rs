@@ -2,6 +2,16 @@
 
 use super::*;
 
+/// The longest path key, and the longest name in it: file systems refuse more
+/// (255 bytes a name), and the project's own folder comes on top of it.
+const MAX_PATH: usize = 1024;
+const MAX_NAME: usize = 255;
+
+/// Whether a relative path is short enough to be created on any common file system.
+pub(super) fn path_fits(path: &str) -> bool {
+    path.len() <= MAX_PATH && path.split('/').all(|name| name.len() <= MAX_NAME)
+}
+
 pub(super) fn source(
     ck: &mut Check,
     p: &KeyPath,
@@ -137,6 +147,16 @@ pub(super) fn relative_folder(
         .help = Some(PATH_HELP.into());
         return None;
     }
+    if !path_fits(folder) {
+        ck.err(
+            key,
+            format!(
+                "the path is {} characters long; paths stop at {MAX_PATH} characters and {MAX_NAME} per name",
+                folder.len()
+            ),
+        );
+        return None;
+    }
     if path.is_absolute() || path.components().any(|c| matches!(c, PathPart::ParentDir)) {
         ck.err(key, format!("`{folder}` is outside the project"))
             .help = Some("use a path inside the folder that holds mcp-stack.yaml".into());
@@ -178,6 +198,7 @@ pub(super) fn relative_folder(
 pub(super) fn relative_file(ck: &mut Check, key: KeyPath, file: &str) {
     let path = Path::new(file);
     if !is_file_path(file)
+        || !path_fits(file)
         || path.is_absolute()
         || path.components().any(|c| matches!(c, PathPart::ParentDir))
     {
@@ -205,7 +226,7 @@ pub(super) fn volume(ck: &mut Check, key: KeyPath, v: &str) {
             return;
         }
     };
-    if !target.starts_with('/') || !is_file_path(target) {
+    if !target.starts_with('/') || !is_file_path(target) || !path_fits(target) {
         ck.err(
             key.clone(),
             format!("`{target}` is not an absolute path in the container"),

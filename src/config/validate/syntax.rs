@@ -45,7 +45,10 @@ pub fn is_host(s: &str) -> bool {
     if s.parse::<std::net::IpAddr>().is_ok() {
         return true;
     }
+    // An all-digit last label is neither a name (no such top-level domain) nor an address.
+    let last = s.rsplit('.').next().unwrap_or_default();
     s.len() <= 253
+        && !last.chars().all(|c| c.is_ascii_digit())
         && s.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
@@ -62,7 +65,8 @@ pub fn is_env_name(s: &str) -> bool {
 }
 
 pub(super) fn is_url_path(s: &str) -> bool {
-    !s.contains("//")
+    s.len() <= 1024
+        && !s.contains("//")
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-._~/".contains(c))
 }
@@ -198,6 +202,7 @@ mod tests {
         assert!(!is_dns_label("-a"));
         assert!(is_host("mcp.local"));
         assert!(!is_host("mcp.local;"));
+        assert!(!is_host("1.27.3") && !is_host("10") && is_host("10.x"));
         assert!(is_env_name("_A1"));
         assert!(!is_env_name("1A"));
         assert!(is_origin("https://app.example.com"));
