@@ -207,21 +207,46 @@ fn render(g: &Generated, yaml: &str) -> Result<Vec<(String, Vec<u8>)>, TestCaseE
     }
     let o = cmd.output().unwrap();
     let (_, err) = text(&o);
-    prop_assert_eq!(o.status.code(), Some(0), "render failed:\n{}\n{}", err, yaml);
-    prop_assert_eq!(&before, &outside_output(tmp.path()), "wrote outside deploy/");
+    prop_assert_eq!(
+        o.status.code(),
+        Some(0),
+        "render failed:\n{}\n{}",
+        err,
+        yaml
+    );
+    prop_assert_eq!(
+        &before,
+        &outside_output(tmp.path()),
+        "wrote outside deploy/"
+    );
     let files = read_tree(&project.join("deploy"));
     for (path, bytes) in &files {
         let body = String::from_utf8_lossy(bytes);
         if path.ends_with(".yaml") || path.ends_with(".yml") {
             let parsed: Result<serde_yaml::Value, _> = serde_yaml::from_str(&body);
-            prop_assert!(parsed.is_ok(), "{} does not parse: {:?}", path, parsed.err());
+            prop_assert!(
+                parsed.is_ok(),
+                "{} does not parse: {:?}",
+                path,
+                parsed.err()
+            );
         }
         if path.ends_with(".json") {
             let parsed: Result<serde_json::Value, _> = serde_json::from_str(&body);
-            prop_assert!(parsed.is_ok(), "{} does not parse: {:?}", path, parsed.err());
+            prop_assert!(
+                parsed.is_ok(),
+                "{} does not parse: {:?}",
+                path,
+                parsed.err()
+            );
         }
         for (name, value) in &g.secrets {
-            prop_assert!(!body.contains(value.as_str()), "secret {} is in {}", name, path);
+            prop_assert!(
+                !body.contains(value.as_str()),
+                "secret {} is in {}",
+                name,
+                path
+            );
         }
     }
     // Certificates and keys are new on every render; `.env` is the user's.
