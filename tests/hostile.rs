@@ -213,7 +213,11 @@ fn run_case(name: &str) -> Result<(), String> {
 /// Runs mcpstack with `args` and `--config <config>` in `project`; returns exit status and stderr.
 fn run(args: &[String], project: &Path, config: &Path) -> Result<(i32, String), String> {
     let err_file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcpstack"))
+    // `HOSTILE_BIN=<path>` runs the corpus against another build (e.g. an older main).
+    let bin = std::env::var_os("HOSTILE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mcpstack")));
+    let mut child = Command::new(bin)
         .args(args)
         .arg("--config")
         .arg(config)
