@@ -115,7 +115,7 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>], input: &[u8]) -> Vec<u8> {
                 b[i] ^= 1 << rng.below(8);
             }
             // Insert a token.
-            1 | 2 | 3 => {
+            1..=3 => {
                 let t = rng.pick(TOKENS).as_bytes();
                 b.splice(at..at, t.iter().copied());
             }
