@@ -35,7 +35,8 @@ impl Diagnostic {
             let width = pos.line.to_string().len();
             let pad = " ".repeat(width);
             out += &format!("{pad}--> {file}:{}:{}\n", pos.line, pos.col);
-            if let Some(line) = text.lines().nth(pos.line - 1) {
+            if let Some(line) = text.lines().nth(pos.line.saturating_sub(1)) {
+                let line = shown(line);
                 out += &format!("{pad} |\n{} | {line}\n", pos.line);
                 out += &format!("{pad} | {}^\n", " ".repeat(pos.col.saturating_sub(1)));
             }
@@ -47,6 +48,19 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// A source line as shown under an error: at most 200 characters, control characters as `?`.
+fn shown(line: &str) -> String {
+    let mut out: String = line
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect();
+    if line.chars().nth(200).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,8 +1,8 @@
 //! From validated config to the resolved stack. Pure: the file system was read during validation.
 
-use super::units::{nginx_version_of_image, parse_duration, parse_version};
 use super::*;
 use crate::config::{self, validate::BuildFacts, Config, Facts, Scalar, Source};
+use crate::units::{nginx_version_of_image, parse_duration, parse_version};
 use std::collections::BTreeSet;
 
 /// Where rendered Dockerfiles go, relative to the output folder.
@@ -37,7 +37,7 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
         })
         .collect();
     let monitoring = c.monitoring.enabled.then(|| Monitoring {
-        latency_threshold_secs: super::units::parse_duration_ms(
+        latency_threshold_secs: crate::units::parse_duration_ms(
             &c.monitoring.probe_latency_threshold,
         )
         .unwrap_or(2000) as f64

@@ -1,4 +1,4 @@
-//! Small value parsers shared by validation and resolution.
+//! Small value parsers shared by validation (config) and resolution (model).
 
 /// `300s`, `5m`, `1h30m` or plain seconds → whole seconds.
 pub fn parse_duration(s: &str) -> Option<u64> {
