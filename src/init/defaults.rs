@@ -47,6 +47,22 @@ pub fn answers(
     };
     apply_overrides(&mut a, opts)?;
     if a.servers.is_empty() {
+        let left: Vec<&String> = warnings
+            .iter()
+            .filter(|w| w.starts_with("left out "))
+            .collect();
+        if !left.is_empty() {
+            let list: Vec<String> = left.iter().map(|w| format!("\n  {w}")).collect();
+            return Err(Stop::usage(
+                format!(
+                    "{} MCP server(s) found in {}, none can be offered as it is:{}",
+                    left.len(),
+                    shown(dir),
+                    list.concat()
+                ),
+                "do what each line says, or pass `--server NAME=PATH` or `--image NAME=IMAGE`",
+            ));
+        }
         return Err(Stop::usage(
             format!(
                 "no MCP server was found in {}, and no `--server` or `--image` was given",
@@ -124,7 +140,14 @@ pub fn from_found(name: &str, folder: &str, found: &Found) -> ServerAnswer {
     let mut s = ServerAnswer::new(name, from, found.transport);
     s.command = found.command.clone();
     s.port = found.port;
+    s.endpoint = found.endpoint.clone();
+    s.env = found.env.clone();
     s.notes = found.notes.clone();
+    s.notes
+        .extend(found.warnings.iter().map(|w| format!("warning: {w}")));
+    if let Some(l) = &found.lock {
+        s.notes.push(format!("warning: {l}"));
+    }
     s
 }
 
@@ -139,17 +162,40 @@ fn detected_servers(
     for c in candidates {
         let mut s = from_candidate(c);
         override_one(&mut s, opts);
-        if let Some(d) = build_problem(dir, &s) {
-            warnings.push(format!(
-                "left out {}: {} (then run `mcpstack init --force`)",
-                c.folder,
-                check::line(&d)
-            ));
+        if let Some(why) = left_out(dir, c, &s) {
+            warnings.push(why);
             continue;
+        }
+        for w in &c.found.warnings {
+            warnings.push(format!("{}: {w}", c.folder));
         }
         out.push(s);
     }
     out
+}
+
+/// Why a found server cannot be offered as it is: its lock file, then anything `validate`
+/// says about it, with what was found and the command to run.
+fn left_out(dir: &Path, c: &Candidate, s: &ServerAnswer) -> Option<String> {
+    let then = "then run `mcpstack init --force`";
+    let reason = c.found.reason.as_deref().unwrap_or("an MCP server");
+    let problem = build_problem(dir, s).or_else(|| {
+        let mut a = Answers::new("init");
+        a.servers.push(s.clone());
+        check::problems(&a, dir, &[Scope::below(&["servers", &s.name])])
+            .into_iter()
+            .next()
+    })?;
+    let what = match (&c.found.lock, c.found.runtime) {
+        (Some(_), Some(Runtime::Python)) => {
+            format!("no uv.lock; run `uv lock` in {}", c.folder)
+        }
+        (Some(_), Some(Runtime::Node)) => {
+            format!("no package-lock.json; run `npm install` in {}", c.folder)
+        }
+        _ => check::line(&problem),
+    };
+    Some(format!("left out {} ({reason}): {what}; {then}", c.folder))
 }
 
 /// A problem with the folder itself (no lock file, no runtime), which no answer can fix.
@@ -174,7 +220,7 @@ pub fn flagged_servers(dir: &Path, opts: &Options) -> Result<Vec<ServerAnswer>, 
     for (name, path) in &opts.servers {
         let folder = path.trim_end_matches('/');
         let folder = folder.strip_prefix("./").unwrap_or(folder);
-        let found = detect::inspect(&dir.join(folder));
+        let found = detect::inspect_in(&dir.join(folder), dir);
         out.push(from_found(
             name,
             if folder.is_empty() { "." } else { folder },

@@ -1,7 +1,9 @@
 //! Finding MCP servers below a folder: Python projects that depend on `mcp` or `fastmcp`, Node
-//! projects that depend on `@modelcontextprotocol/sdk`, and folders with their own Dockerfile.
+//! projects that depend on the TypeScript SDK (v1 or v2), and folders with their own Dockerfile;
+//! then what their source says (see `python`, `node`, `dockerfile`, `transport`).
 
-use super::{names, node, python, transport};
+use super::guess::Guess;
+use super::{dockerfile, names, node, python, transport};
 use crate::config::validate::RESERVED;
 use crate::config::{Runtime, Transport};
 use std::collections::BTreeSet;
@@ -27,12 +29,20 @@ pub struct Found {
     /// Why it is an MCP server, e.g. `pyproject.toml depends on fastmcp`; None if nothing says so.
     pub reason: Option<String>,
     pub transport: Transport,
-    /// The start command read from the project's scripts or entry points.
+    /// The start command read from the project's scripts, entry points or source.
     pub command: Option<Vec<String>>,
-    /// The port a Dockerfile exposes, when it exposes exactly one.
+    /// The port it listens on, when the source or Dockerfile says one.
     pub port: Option<i64>,
-    /// Things worth telling the user (and writing as comments).
+    /// Its own MCP endpoint, when the source sets one that is not the default.
+    pub endpoint: Option<String>,
+    /// Environment values it needs in a container.
+    pub env: Vec<(String, String)>,
+    /// What was guessed and why (written as comments, shown in the summary).
     pub notes: Vec<String>,
+    /// What will not work in a container as it is, with the fix.
+    pub warnings: Vec<String>,
+    /// The lock file it lacks, and the command that makes it.
+    pub lock: Option<String>,
 }
 
 /// Every MCP server below `root`, sorted by folder. `output` (the folder `render` owns) and
@@ -65,7 +75,7 @@ fn walk(root: &Path, dir: &Path, depth: usize, output: &str, out: &mut Vec<(Stri
         // Symbolic links are not followed: they may lead outside the project.
         if !e.file_type().is_ok_and(|t| t.is_dir())
             || name.starts_with('.')
-            || transport::SKIPPED_DIRS.contains(&name.as_str())
+            || super::scan::SKIPPED_DIRS.contains(&name.as_str())
             || (depth == 1 && name == output.trim_matches('/'))
         {
             continue;
@@ -79,7 +89,7 @@ fn walk(root: &Path, dir: &Path, depth: usize, output: &str, out: &mut Vec<(Stri
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
         if is_project(&path) {
-            let found = inspect(&path);
+            let found = inspect_in(&path, root);
             if found.reason.is_some() {
                 out.push((rel.join("/"), found));
             }
@@ -91,15 +101,27 @@ fn walk(root: &Path, dir: &Path, depth: usize, output: &str, out: &mut Vec<(Stri
 
 /// A folder that is a project of its own: its sub-folders belong to it.
 fn is_project(dir: &Path) -> bool {
-    ["pyproject.toml", "package.json", "Dockerfile"]
-        .iter()
-        .any(|f| dir.join(f).is_file())
+    [
+        "pyproject.toml",
+        "package.json",
+        "Dockerfile",
+        "requirements.txt",
+    ]
+    .iter()
+    .any(|f| dir.join(f).is_file())
 }
 
-/// What `dir` holds: runtime, whether it is an MCP server, transport and command.
+/// What `dir` holds: runtime, whether it is an MCP server, transport, command, port, host and
+/// endpoint. npm workspaces are looked for up to `dir` itself.
 pub fn inspect(dir: &Path) -> Found {
+    inspect_in(dir, dir)
+}
+
+/// As `inspect`, with `root` the project folder (an npm workspace root may be above `dir`).
+pub fn inspect_in(dir: &Path, root: &Path) -> Found {
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
     let py = read("pyproject.toml").and_then(|t| python::parse(&t));
+    let requirements = python::requirements_dependency(dir);
     let js = read("package.json").and_then(|t| node::parse(&t, dir));
     let dockerfile = read("Dockerfile");
     let mut found = Found::default();
@@ -109,78 +131,142 @@ pub fn inspect(dir: &Path) -> Found {
     }
     if let Some(dep) = py.as_ref().and_then(|p| p.mcp_dependency.as_ref()) {
         reasons.push(format!("pyproject.toml depends on {dep}"));
+    } else if let Some(dep) = requirements.as_ref().filter(|_| py.is_none()) {
+        reasons.push(format!("requirements.txt names {dep}"));
     }
     if let Some(dep) = js.as_ref().and_then(|p| p.mcp_dependency.as_ref()) {
-        reasons.push(format!("package.json depends on {dep}"));
+        let generation = match dep.as_str() {
+            "@modelcontextprotocol/server" => " (TypeScript SDK v2)",
+            "@modelcontextprotocol/sdk" => " (TypeScript SDK v1)",
+            _ => "",
+        };
+        reasons.push(format!("package.json depends on {dep}{generation}"));
     }
     found.reason = (!reasons.is_empty()).then(|| reasons.join("; "));
-    let guessed = transport::guess(dir);
+    let markers = transport::guess(dir);
+    let marker_transport = markers.as_ref().map(|m| m.0);
+    let mut g = Guess::default();
     found.runtime = if let Some(text) = &dockerfile {
-        found.port = exposed_port(text);
+        dockerfile::read(dir, text, marker_transport, &mut g);
         Some(Runtime::Dockerfile)
-    } else if let Some(p) = &py {
-        found.command = python::command(p, dir);
+    } else if py.is_some() || requirements.is_some() {
+        let base = match &py {
+            Some(p) => python::project::command(p, dir),
+            None => python::script_command(dir),
+        };
+        g = python::guess(dir, base.as_deref());
+        if let Some(c) = base {
+            g.command(c, "the project's start script or module");
+        }
+        python_lock(dir, py.is_some(), &mut found);
         Some(Runtime::Python)
     } else if let Some(p) = &js {
-        found.command = p.command.clone();
+        let t = marker_transport;
+        node::source::guess(dir, t, &mut g);
+        if let Some(c) = &p.command {
+            g.command(
+                c.clone(),
+                "package.json (start, bin or main) or the compiled entry",
+            );
+        }
+        node_lock(dir, root, &mut found);
         Some(Runtime::Node)
     } else {
         None
     };
-    found.transport = match (found.runtime, guessed) {
-        (Some(Runtime::Dockerfile), Some(Transport::Stdio)) => {
-            found.notes.push(
-                "the source serves stdio, but an image with its own Dockerfile is not bridged: \
-                 serve HTTP from it, or remove the Dockerfile so mcpstack builds the image"
-                    .into(),
-            );
-            Transport::StreamableHttp
-        }
-        (_, Some(t)) => t,
-        (Some(Runtime::Dockerfile), None) => Transport::StreamableHttp,
-        (_, None) => {
-            found
-                .notes
-                .push("no transport found in the source: stdio, the SDKs' default".into());
-            Transport::Stdio
-        }
-    };
-    if found.runtime == Some(Runtime::Python) && !dir.join("uv.lock").is_file() {
-        found
-            .notes
-            .push("no uv.lock: run `uv lock` in that folder".into());
+    if let Some((t, marker)) = &markers {
+        g.transport(*t, format!("the source uses {marker}"));
     }
-    if found.runtime == Some(Runtime::Node) && !dir.join("package-lock.json").is_file() {
-        found
-            .notes
-            .push("no package-lock.json: run `npm install` in that folder".into());
-    }
+    settle(&mut found, g);
     found
 }
 
-/// The port of a Dockerfile's `EXPOSE`, when there is exactly one.
-fn exposed_port(dockerfile: &str) -> Option<i64> {
-    let ports: BTreeSet<i64> = dockerfile
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.len() > 7 && l[..7].eq_ignore_ascii_case("EXPOSE "))
-        .flat_map(|l| l[7..].split_whitespace())
-        .filter_map(|p| p.split('/').next()?.parse().ok())
-        .filter(|p| (1..=65535).contains(p))
-        .collect();
-    (ports.len() == 1).then(|| *ports.iter().next().expect("one port"))
+/// The guesses as the found server: values, and a note for each with its reason.
+fn settle(found: &mut Found, g: Guess) {
+    match g.transport {
+        Some(t) => {
+            found.transport = t.value;
+            found.notes.push(format!(
+                "transport {}: {}",
+                names::spelled(&t.value),
+                t.reason
+            ));
+        }
+        None => {
+            found.transport = Transport::Stdio;
+            found.notes.push(
+                "transport stdio: nothing in the source says otherwise (the SDKs' default)".into(),
+            );
+        }
+    }
+    if let Some(c) = g.command {
+        found.notes.push(format!(
+            "command `{}`: {}",
+            shell_words::join(&c.value),
+            c.reason
+        ));
+        found.command = Some(c.value);
+    }
+    let http = found.transport != Transport::Stdio;
+    if http {
+        match g.port {
+            Some(p) => {
+                found.notes.push(format!("port {}: {}", p.value, p.reason));
+                found.port = Some(p.value);
+            }
+            None => found
+                .notes
+                .push("port 8000: the source names no port (the SDKs' default)".into()),
+        }
+        let default = if found.transport == Transport::Sse {
+            "/sse"
+        } else {
+            "/mcp"
+        };
+        if let Some(e) = g.endpoint.filter(|e| e.value != default) {
+            found
+                .notes
+                .push(format!("endpoint {}: {}", e.value, e.reason));
+            found.endpoint = Some(e.value);
+        }
+    }
+    for (k, v, why) in g.env {
+        found.notes.push(format!("env {k}={v}: {why}"));
+        found.env.push((k, v));
+    }
+    found.warnings.extend(g.warnings);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn python_lock(dir: &Path, has_pyproject: bool, found: &mut Found) {
+    if dir.join("uv.lock").is_file() {
+        return;
+    }
+    if has_pyproject {
+        found.lock = Some("no uv.lock: run `uv lock` in that folder".into());
+    } else {
+        found.notes.push(
+            "no pyproject.toml: dependencies from requirements.txt (`uv pip install -r`)".into(),
+        );
+    }
+}
 
-    #[test]
-    fn exposed_ports() {
-        assert_eq!(exposed_port("FROM x\nEXPOSE 3000\n"), Some(3000));
-        assert_eq!(exposed_port("expose 8080/tcp\n"), Some(8080));
-        assert_eq!(exposed_port("EXPOSE 80 443\n"), None);
-        assert_eq!(exposed_port("EXPOSE $PORT\n"), None);
-        assert_eq!(exposed_port("FROM x\n"), None);
+fn node_lock(dir: &Path, root: &Path, found: &mut Found) {
+    if dir.join("package-lock.json").is_file() {
+        return;
+    }
+    match node::workspace::root_of(dir, root) {
+        Some(ws) => {
+            let shown = ws
+                .strip_prefix(std::fs::canonicalize(root).unwrap_or_default())
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let shown = if shown.is_empty() { ".".into() } else { shown };
+            found.notes.push(format!(
+                "an npm workspace member: the lock file is {shown}/package-lock.json"
+            ));
+        }
+        None => {
+            found.lock = Some("no package-lock.json: run `npm install` in that folder".into());
+        }
     }
 }

@@ -4,7 +4,13 @@ use serde_json::Value;
 use std::path::Path;
 
 /// Dependencies that make a Node project an MCP server.
-const MCP_PACKAGES: &[&str] = &["@modelcontextprotocol/sdk", "fastmcp"];
+/// `@modelcontextprotocol/sdk` is the TypeScript SDK v1; v2 is split into
+/// `@modelcontextprotocol/server` (and `/node`, `/express` beside it).
+const MCP_PACKAGES: &[&str] = &[
+    "@modelcontextprotocol/sdk",
+    "@modelcontextprotocol/server",
+    "fastmcp",
+];
 
 /// The parts of a `package.json` that `init` uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,11 +44,35 @@ pub fn parse(text: &str, dir: &Path) -> Option<Package> {
                 .iter()
                 .find(|f| dir.join(f).is_file())
                 .map(|f| node(f))
-        });
+        })
+        .or_else(|| compiled_entry(dir));
     Some(Package {
         mcp_dependency,
         command,
     })
+}
+
+/// The compiled entry of a TypeScript project: `src/index.ts` → `<outDir>/index.js`, with
+/// `outDir` from `tsconfig.json` (the image runs `npm run build` first).
+fn compiled_entry(dir: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(dir.join("tsconfig.json")).ok()?;
+    // tsconfig allows comments: drop whole-line ones before parsing.
+    let text: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let doc: Value = serde_json::from_str(&text).ok()?;
+    let opts = doc.get("compilerOptions");
+    let get = |k: &str| opts.and_then(|o| o.get(k)).and_then(Value::as_str);
+    let clean = |p: &str| p.trim_start_matches("./").trim_end_matches('/').to_string();
+    let out_dir = clean(get("outDir")?);
+    let root = get("rootDir").map(clean).unwrap_or_else(|| "src".into());
+    let stem = ["index", "server", "main"]
+        .iter()
+        .find(|s| dir.join(&root).join(format!("{s}.ts")).is_file())?;
+    let file = format!("{out_dir}/{stem}.js");
+    is_plain_path(&file).then(|| node(&file))
 }
 
 fn node(file: &str) -> Vec<String> {
