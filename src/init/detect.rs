@@ -49,13 +49,27 @@ pub struct Found {
 /// hidden, dependency and cache folders are not searched; a project's own sub-folders neither.
 pub fn detect(root: &Path, output: &str) -> Vec<Candidate> {
     let mut folders = Vec::new();
-    walk(root, root, 1, output, &mut folders);
+    // The folder itself may be the server (`init` run in the server's own project); its
+    // sub-folders then belong to it.
+    let own = is_project(root).then(|| inspect_in(root, root));
+    match own.filter(|f| f.reason.is_some()) {
+        Some(found) => folders.push((".".to_string(), found)),
+        None => walk(root, root, 1, output, &mut folders),
+    }
     folders.sort_by(|a: &(String, Found), b| a.0.cmp(&b.0));
     let mut taken: BTreeSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
+    let own_name = std::fs::canonicalize(root)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
     folders
         .into_iter()
         .map(|(folder, found)| {
-            let base = folder.rsplit('/').next().unwrap_or(&folder);
+            let base = if folder == "." {
+                own_name.as_str()
+            } else {
+                folder.rsplit('/').next().unwrap_or(&folder)
+            };
             let name = names::unique(&names::label_from(base, "server"), &mut taken);
             Candidate {
                 name,

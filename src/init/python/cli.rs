@@ -12,6 +12,8 @@ pub struct Opt {
     pub flag: String,
     pub default: Option<String>,
     pub choices: Vec<String>,
+    /// The option's help text, which often lists the values it takes.
+    pub help: String,
     pub at: String,
 }
 
@@ -92,6 +94,7 @@ fn one(f: &Source, c: &Call, flag: String, default: Option<String>, choices: Vec
         flag,
         default,
         choices,
+        help: c.arg("help", None).and_then(string).unwrap_or_default(),
         at: f.at(c.offset),
     }
 }
@@ -199,7 +202,14 @@ fn http_choice(opt: &Opt, text_has: impl Fn(&str) -> bool) -> Option<String> {
     let pool: Vec<String> = if opt.choices.is_empty() {
         ["streamable-http", "http", "sse"]
             .iter()
-            .filter(|s| text_has(&format!("\"{s}\"")) || text_has(&format!("'{s}'")))
+            .filter(|s| {
+                text_has(&format!("\"{s}\""))
+                    || text_has(&format!("'{s}'"))
+                    || opt
+                        .help
+                        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+                        .any(|w| w == **s)
+            })
             .map(|s| s.to_string())
             .collect()
     } else {
