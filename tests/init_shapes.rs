@@ -7,7 +7,6 @@ use init_fixtures::*;
 use mcpstack::config::{Runtime, Transport};
 use mcpstack::init::{detect, inspect, Found};
 
-
 fn words(w: &[&str]) -> Option<Vec<String>> {
     Some(w.iter().map(|s| s.to_string()).collect())
 }
@@ -43,12 +42,20 @@ fn standalone(source: &str) -> (tempfile::TempDir, Found) {
 #[test]
 fn sdk_fastmcp_quickstart_app_with_a_flat_module() {
     let tmp = tempfile::tempdir().unwrap();
-    py_app(tmp.path(), "\"httpx\", \"mcp[cli]>=1.2\"", "weather.py", SDK1_STDIO);
+    py_app(
+        tmp.path(),
+        "\"httpx\", \"mcp[cli]>=1.2\"",
+        "weather.py",
+        SDK1_STDIO,
+    );
     let f = inspect(tmp.path());
     assert_eq!(f.runtime, Some(Runtime::Python));
     assert_eq!(f.transport, Transport::Stdio);
     assert_eq!(f.command, words(&["python", "weather.py"]));
-    assert!(noted(&f, "transport stdio: mcp.run(...) in weather.py:12"), "{f:#?}");
+    assert!(
+        noted(&f, "transport stdio: mcp.run(...) in weather.py:12"),
+        "{f:#?}"
+    );
     assert!(f.warnings.is_empty(), "{f:#?}");
 }
 
@@ -71,6 +78,11 @@ fn sdk_fastmcp_http_without_a_host_binds_loopback() {
         "{f:#?}"
     );
     assert_eq!(f.port, None, "the default 8000");
+    // Set on the settings after the constructor: nothing to warn about.
+    let (_t, f) = app(
+        "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"x\")\nmcp.settings.host = \"0.0.0.0\"\nmcp.run(transport=\"streamable-http\")\n",
+    );
+    assert!(f.warnings.is_empty(), "{f:#?}");
 }
 
 #[test]
@@ -132,7 +144,10 @@ fn sdk_low_level_stdio_and_http() {
     );
     assert_eq!(f.transport, Transport::StreamableHttp);
     assert_eq!(f.port, Some(3000));
-    assert!(warned(&f, "server.py:5 listens on 127.0.0.1 only"), "{f:#?}");
+    assert!(
+        warned(&f, "server.py:5 listens on 127.0.0.1 only"),
+        "{f:#?}"
+    );
     let (_t, f) = app(
         "import uvicorn, os\nfrom mcp.server.streamable_http_manager import StreamableHTTPSessionManager\nuvicorn.run(app, host=os.getenv(\"BIND\", \"127.0.0.1\"), port=int(os.getenv(\"PORT\", \"8081\")))\n",
     );
@@ -150,8 +165,15 @@ fn standalone_module_with_no_run_uses_fastmcp_run() {
     assert_eq!(
         f.command,
         words(&[
-            "fastmcp", "run", "server.py:app", "--transport", "http", "--host", "0.0.0.0",
-            "--port", "8000"
+            "fastmcp",
+            "run",
+            "server.py:app",
+            "--transport",
+            "http",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8000"
         ])
     );
     assert!(noted(&f, "never runs it"), "{f:#?}");
@@ -177,8 +199,17 @@ fn standalone_loopback_host_is_served_by_fastmcp_run_instead() {
     assert_eq!(
         f.command,
         words(&[
-            "fastmcp", "run", "server.py:mcp", "--transport", "http", "--host", "0.0.0.0",
-            "--port", "9001", "--path", "/mcp/"
+            "fastmcp",
+            "run",
+            "server.py:mcp",
+            "--transport",
+            "http",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "9001",
+            "--path",
+            "/mcp/"
         ])
     );
     assert_eq!(f.endpoint.as_deref(), Some("/mcp/"));
@@ -214,8 +245,17 @@ fn fastmcp_json_project_file() {
     assert_eq!(
         f.command,
         words(&[
-            "fastmcp", "run", "app/main.py:server", "--transport", "http", "--host",
-            "0.0.0.0", "--port", "8100", "--path", "/x/"
+            "fastmcp",
+            "run",
+            "app/main.py:server",
+            "--transport",
+            "http",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8100",
+            "--path",
+            "/x/"
         ])
     );
     assert_eq!(f.port, Some(8100));
@@ -257,17 +297,25 @@ def main(port: int, host: str, transport: str) -> int:
     assert_eq!(
         f.command,
         words(&[
-            "srv", "--transport", "streamable-http", "--port", "8765", "--host", "0.0.0.0"
+            "srv",
+            "--transport",
+            "streamable-http",
+            "--port",
+            "8765",
+            "--host",
+            "0.0.0.0"
         ])
     );
     assert_eq!(f.port, Some(8765));
-    assert!(noted(&f, "--transport (default stdio) at src/srv/server.py:11"), "{f:#?}");
+    assert!(
+        noted(&f, "--transport (default stdio) at src/srv/server.py:11"),
+        "{f:#?}"
+    );
 }
 
 #[test]
 fn typer_options_with_and_without_annotated() {
-    let (_t, f) = app(
-        r#"from typing import Annotated
+    let (_t, f) = app(r#"from typing import Annotated
 import typer
 from mcp.server.fastmcp import FastMCP
 
@@ -282,12 +330,18 @@ def main(
 ):
     mcp.settings.port = port
     mcp.run(transport=transport)
-"#,
-    );
+"#);
     assert_eq!(f.transport, Transport::StreamableHttp);
     assert_eq!(
         f.command,
-        words(&["python", "server.py", "--transport", "streamable-http", "--port", "9100"])
+        words(&[
+            "python",
+            "server.py",
+            "--transport",
+            "streamable-http",
+            "--port",
+            "9100"
+        ])
     );
     assert_eq!(f.port, Some(9100));
     assert!(f.warnings.is_empty(), "{f:#?}");
@@ -295,8 +349,7 @@ def main(
 
 #[test]
 fn argparse_choices_and_a_transport_subcommand() {
-    let (_t, f) = app(
-        r#"import argparse
+    let (_t, f) = app(r#"import argparse
 import uvicorn
 from mcp.server.lowlevel import Server
 parser = argparse.ArgumentParser()
@@ -304,26 +357,36 @@ parser.add_argument("--transport", choices=["stdio", "sse"], default="stdio")
 parser.add_argument("--port", type=int, default=3001)
 args = parser.parse_args()
 uvicorn.run(app, host="0.0.0.0", port=args.port)
-"#,
-    );
+"#);
     assert_eq!(f.transport, Transport::Sse);
     assert_eq!(
         f.command,
-        words(&["python", "server.py", "--transport", "sse", "--port", "3001"])
+        words(&[
+            "python",
+            "server.py",
+            "--transport",
+            "sse",
+            "--port",
+            "3001"
+        ])
     );
-    let (_t, f) = app(
-        r#"import argparse
+    let (_t, f) = app(r#"import argparse
 from mcp.server.fastmcp import FastMCP
 mcp = FastMCP("x", host="0.0.0.0")
 parser = argparse.ArgumentParser()
 sub = parser.add_subparsers(dest="cmd")
 sub.add_parser("stdio")
 sub.add_parser("streamable-http")
-"#,
-    );
+"#);
     assert_eq!(f.transport, Transport::StreamableHttp);
-    assert_eq!(f.command, words(&["python", "server.py", "streamable-http"]));
-    assert!(noted(&f, "the `streamable-http` subcommand at server.py:7"), "{f:#?}");
+    assert_eq!(
+        f.command,
+        words(&["python", "server.py", "streamable-http"])
+    );
+    assert!(
+        noted(&f, "the `streamable-http` subcommand at server.py:7"),
+        "{f:#?}"
+    );
 }
 
 #[test]
@@ -369,14 +432,23 @@ fn typescript_sdk_v1_express_port_endpoint_and_loopback() {
     node(
         tmp.path(),
         r#"{"name": "notes", "bin": {"notes": "./build/index.js"}, "dependencies": {"@modelcontextprotocol/sdk": "^1.20", "express": "^5"}}"#,
-        &[("src/index.ts", TS_V1_HTTP), ("build/index.js", "// stale output: not read\napp.listen(1);\n")],
+        &[
+            ("src/index.ts", TS_V1_HTTP),
+            (
+                "build/index.js",
+                "// stale output: not read\napp.listen(1);\n",
+            ),
+        ],
     );
     let f = inspect(tmp.path());
     assert_eq!(f.transport, Transport::StreamableHttp);
     assert_eq!(f.command, words(&["node", "./build/index.js"]));
     assert_eq!(f.port, Some(3000));
     assert_eq!(f.endpoint, None, "/mcp is the default");
-    assert!(warned(&f, "src/index.ts:16 listens on 127.0.0.1 only"), "{f:#?}");
+    assert!(
+        warned(&f, "src/index.ts:16 listens on 127.0.0.1 only"),
+        "{f:#?}"
+    );
 }
 
 #[test]
@@ -406,7 +478,10 @@ fn a_dockerfile_run_with_docker_run_i_is_stdio() {
         &d.join("Dockerfile"),
         "FROM node:20 AS build\nRUN npm ci\nFROM node:20-slim\nENTRYPOINT [\"node\", \"dist/index.js\"]\n",
     );
-    write(&d.join("README.md"), "Run it:\n\n    docker run -i --rm acme/files\n");
+    write(
+        &d.join("README.md"),
+        "Run it:\n\n    docker run -i --rm acme/files\n",
+    );
     let f = inspect(d);
     assert_eq!(f.runtime, Some(Runtime::Dockerfile));
     assert_eq!(f.transport, Transport::Stdio);
@@ -426,7 +501,10 @@ fn a_dockerfile_run_with_docker_run_i_is_stdio() {
 fn requirements_txt_only_python_project() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path().join("srv");
-    write(&d.join("requirements.txt"), "# deps\nhttpx\nmcp[cli]>=1.2\n");
+    write(
+        &d.join("requirements.txt"),
+        "# deps\nhttpx\nmcp[cli]>=1.2\n",
+    );
     write(&d.join("server.py"), SDK1_STDIO);
     let c = detect(tmp.path(), "deploy");
     assert_eq!(c.len(), 1);
@@ -458,17 +536,26 @@ fn missing_lock_files_are_named_with_their_command() {
 fn npm_workspace_members_use_the_root_lock() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    write(&d.join("package.json"), r#"{"private": true, "workspaces": ["packages/*"]}"#);
+    write(
+        &d.join("package.json"),
+        r#"{"private": true, "workspaces": ["packages/*"]}"#,
+    );
     write(&d.join("package-lock.json"), "{}");
     write(
         &d.join("packages/files/package.json"),
         r#"{"name": "@acme/files", "bin": {"files": "dist/index.js"}, "dependencies": {"@modelcontextprotocol/sdk": "^1"}}"#,
     );
     let c = detect(d, "deploy");
-    let member = c.iter().find(|c| c.folder == "packages/files").expect("offered");
+    let member = c
+        .iter()
+        .find(|c| c.folder == "packages/files")
+        .expect("offered");
     assert_eq!(member.found.lock, None);
     assert!(
-        noted(&member.found, "an npm workspace member: the lock file is ./package-lock.json"),
+        noted(
+            &member.found,
+            "an npm workspace member: the lock file is ./package-lock.json"
+        ),
         "{:#?}",
         member.found
     );
@@ -486,4 +573,3 @@ fn every_guess_has_a_note_and_stdio_by_default_says_so() {
     assert!(noted(&f, "nothing in the source says otherwise"), "{f:#?}");
     assert!(noted(&f, "command `python server.py`"), "{f:#?}");
 }
-

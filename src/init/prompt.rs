@@ -556,7 +556,9 @@ fn parse_command(text: &str) -> Result<Option<Vec<String>>, String> {
 /// One line per found server: name, folder, runtime, transport, command.
 pub fn describe(s: &ServerAnswer) -> String {
     let from = match &s.from {
-        From::Build { folder, runtime } if folder == "." => format!(". ({})", names::spelled(runtime)),
+        From::Build { folder, runtime } if folder == "." => {
+            format!(". ({})", names::spelled(runtime))
+        }
         From::Build { folder, runtime } => format!("./{folder} ({})", names::spelled(runtime)),
         From::Image(i) => i.clone(),
     };

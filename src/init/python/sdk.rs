@@ -220,6 +220,26 @@ fn host(files: &[Source], main: &Server, places: &[(String, &Call)], g: &mut Gue
         }
         return;
     }
+    // `mcp.settings.host = ...` after the constructor (a common way around its default).
+    for f in files {
+        if let Some(i) = f.text.find(&format!("{}.settings.host", main.var)) {
+            let rest = f.text[i..].lines().next().unwrap_or("");
+            let expr = rest.split_once('=').map_or("", |(_, v)| v.trim());
+            if let Some((var, _)) = env_default(expr) {
+                g.env(
+                    &var,
+                    "0.0.0.0",
+                    format!("the host is read from {var} ({})", f.at(i)),
+                );
+            } else if string(expr).is_some_and(|h| scan::is_loopback(&h)) {
+                g.warn(format!(
+                    "{} sets a loopback host: the gateway cannot reach it; use \"0.0.0.0\"",
+                    f.at(i)
+                ));
+            }
+            return;
+        }
+    }
     let file = places
         .iter()
         .find(|(_, c)| c.offset == main.call.offset)
@@ -238,9 +258,9 @@ fn host(files: &[Source], main: &Server, places: &[(String, &Call)], g: &mut Gue
                 "FastMCP of the mcp SDK listens on 127.0.0.1 by default",
             );
             g.warn(format!(
-                "{} listens on 127.0.0.1 by default, and recent mcp 1.x versions ignore \
-                 FASTMCP_HOST when the constructor sets no host: pass host=\"0.0.0.0\" to \
-                 FastMCP(...) in {file} if the server is unreachable",
+                "{} listens on 127.0.0.1 by default; recent mcp 1.x versions set that host in \
+                 the constructor and ignore FASTMCP_HOST: pass host=\"0.0.0.0\" to \
+                 FastMCP(...) in {file}",
                 main.kind.spelled()
             ));
         }
