@@ -92,7 +92,7 @@ fn assigned(before: &str) -> Option<String> {
 }
 
 /// The `run` calls on a server object, with the method called.
-pub fn runs<'a>(files: &'a [Source], servers: &[Server]) -> Vec<(usize, &'static str, Call)> {
+pub fn runs(files: &[Source], servers: &[Server]) -> Vec<(usize, &'static str, Call)> {
     const METHODS: &[&str] = &[
         ".run",
         ".run_async",
