@@ -156,6 +156,44 @@ fn sdk_low_level_stdio_and_http() {
     assert!(f.warnings.is_empty(), "{f:#?}");
 }
 
+#[test]
+fn sdk_low_level_http_with_a_click_port_and_no_transport_option() {
+    let tmp = tempfile::tempdir().unwrap();
+    py_packaged(
+        tmp.path(),
+        "\"mcp\", \"click\", \"uvicorn\"",
+        r#"import click
+import uvicorn
+from mcp.server import Server
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
+
+@click.command()
+@click.option("--port", default=3000, help="Port to listen on for HTTP")
+def main(port: int) -> int:
+    app = Server("demo")
+    manager = StreamableHTTPSessionManager(app=app)
+    uvicorn.run(starlette_app, host="127.0.0.1", port=port)
+    return 0
+"#,
+    );
+    let f = inspect(tmp.path());
+    assert_eq!(f.transport, Transport::StreamableHttp);
+    assert_eq!(f.command, words(&["srv"]));
+    assert_eq!(f.port, Some(3000));
+    assert!(
+        noted(
+            &f,
+            "port 3000: --port at src/srv/server.py:8 (default 3000)"
+        ),
+        "{f:#?}"
+    );
+    assert!(
+        warned(&f, "src/srv/server.py:12 listens on 127.0.0.1 only"),
+        "{f:#?}"
+    );
+}
+
 // --- standalone FastMCP ------------------------------------------------------------------
 
 #[test]
@@ -469,6 +507,34 @@ fn typescript_sse_route_is_the_endpoint() {
 }
 
 // --- Dockerfiles ---------------------------------------------------------------------------
+
+#[test]
+fn a_stdio_server_with_a_dockerfile_and_a_python_project_is_built_by_mcpstack() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    py_packaged(
+        d,
+        "\"mcp\"",
+        "from mcp.server.lowlevel import Server\nfrom mcp.server.stdio import stdio_server\nasync def main():\n    async with stdio_server() as (r, w):\n        pass\n",
+    );
+    write(
+        &d.join("Dockerfile"),
+        "FROM python:3.12\nENTRYPOINT [\"srv\"]\n",
+    );
+    let f = inspect(d);
+    assert_eq!(f.runtime, Some(Runtime::Python));
+    assert_eq!(f.transport, Transport::Stdio);
+    assert_eq!(f.command, words(&["srv"]));
+    assert!(noted(&f, "its own Dockerfile serves stdio"), "{f:#?}");
+    // An HTTP server keeps its own Dockerfile.
+    write(
+        &d.join("src/srv/server.py"),
+        "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP('x', host='0.0.0.0')\nmcp.run(transport='streamable-http')\n",
+    );
+    let f = inspect(d);
+    assert_eq!(f.runtime, Some(Runtime::Dockerfile));
+    assert_eq!(f.transport, Transport::StreamableHttp);
+}
 
 #[test]
 fn a_dockerfile_run_with_docker_run_i_is_stdio() {

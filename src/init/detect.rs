@@ -160,8 +160,32 @@ pub fn inspect_in(dir: &Path, root: &Path) -> Found {
     let markers = transport::guess(dir);
     let marker_transport = markers.as_ref().map(|m| m.0);
     let mut g = Guess::default();
-    found.runtime = if let Some(text) = &dockerfile {
-        dockerfile::read(dir, text, marker_transport, &mut g);
+    let buildable = py.is_some() || requirements.is_some() || js.is_some();
+    // A stdio server with its own Dockerfile that mcpstack can build itself is built by
+    // mcpstack, so that its image carries the stdio bridge.
+    let docker = dockerfile.as_ref().map(|text| {
+        let mut d = Guess::default();
+        dockerfile::read(dir, text, marker_transport, &mut d);
+        d
+    });
+    let docker = match docker {
+        Some(d) if buildable && d.transport_value() == Some(Transport::Stdio) => {
+            let why = d.transport.map(|t| t.reason).unwrap_or_default();
+            let from = if js.is_some() && py.is_none() && requirements.is_none() {
+                "package.json"
+            } else {
+                "its Python project"
+            };
+            found.notes.push(format!(
+                "its own Dockerfile serves stdio ({why}): mcpstack builds the image from \
+                 {from} instead, with the stdio bridge"
+            ));
+            None
+        }
+        d => d,
+    };
+    found.runtime = if let Some(d) = docker {
+        g = d;
         Some(Runtime::Dockerfile)
     } else if py.is_some() || requirements.is_some() {
         let base = match &py {

@@ -34,6 +34,12 @@ pub fn guess(dir: &Path, base: Option<&[String]>) -> Guess {
     let has_run = !sdk::runs(&files, &servers).is_empty();
     fastmcp::unrun(&servers, &files, has_run, &mut g);
     sdk::uvicorn(&files, &mut g);
+    // A port passed on from a `--port` option: its default.
+    if let Some(p) = &cli.port {
+        if let Some(n) = p.default.as_deref().and_then(|d| d.parse().ok()) {
+            g.port(n, format!("--port at {} (default {n})", p.at));
+        }
+    }
     if cli_args.is_some() && cli.host.is_none() && servers.is_empty() {
         g.warn(
             "the command line has no --host option: if the server listens on 127.0.0.1 only, \
