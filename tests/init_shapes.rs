@@ -490,6 +490,34 @@ fn typescript_sdk_v1_express_port_endpoint_and_loopback() {
 }
 
 #[test]
+fn a_node_script_named_after_the_http_transport_is_the_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    node(
+        tmp.path(),
+        r#"{"bin": {"everything": "dist/index.js"}, "scripts": {"start:stdio": "node dist/index.js stdio", "start:streamableHttp": "node dist/index.js streamableHttp", "test:http": "node t.js"}, "dependencies": {"@modelcontextprotocol/sdk": "^1"}}"#,
+        &[
+            ("dist/index.js", "new StdioServerTransport();\n"),
+            ("dist/transports/sse.js", "new SSEServerTransport('/m', r);\napp.listen(process.env.PORT || 3002);\n"),
+            (
+                "dist/transports/streamableHttp.js",
+                "new StreamableHTTPServerTransport({});\nconst PORT = process.env.PORT || 3001;\napp.listen(PORT);\n",
+            ),
+        ],
+    );
+    let f = inspect(tmp.path());
+    assert_eq!(f.transport, Transport::StreamableHttp);
+    assert_eq!(
+        f.command,
+        words(&["node", "dist/index.js", "streamableHttp"])
+    );
+    assert!(
+        noted(&f, "scripts.start:streamableHttp serves HTTP"),
+        "{f:#?}"
+    );
+    assert_eq!(f.port, Some(3001), "the port of the HTTP transport's file");
+}
+
+#[test]
 fn typescript_sse_route_is_the_endpoint() {
     let tmp = tempfile::tempdir().unwrap();
     node(

@@ -200,6 +200,9 @@ pub fn inspect_in(dir: &Path, root: &Path) -> Found {
         Some(Runtime::Python)
     } else if let Some(p) = &js {
         let t = marker_transport;
+        if let Some((name, c)) = t.and_then(|t| node::package::script_for(p, t)) {
+            g.command(c, format!("scripts.{name} serves HTTP"));
+        }
         node::source::guess(dir, t, &mut g);
         if let Some(c) = &p.command {
             g.command(

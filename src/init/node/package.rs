@@ -18,6 +18,8 @@ pub struct Package {
     /// The MCP package among `dependencies` (the image installs no dev dependencies).
     pub mcp_dependency: Option<String>,
     pub command: Option<Vec<String>>,
+    /// Plain `node ...` scripts by name (`start:http`, `start:sse`...), sorted by name.
+    pub scripts: Vec<(String, Vec<String>)>,
 }
 
 /// Reads `package.json` text; `dir` is its folder (to find an `index.js`).
@@ -46,9 +48,20 @@ pub fn parse(text: &str, dir: &Path) -> Option<Package> {
                 .map(|f| node(f))
         })
         .or_else(|| compiled_entry(dir));
+    let mut scripts: Vec<(String, Vec<String>)> = doc
+        .get("scripts")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), plain_node(v.as_str()?)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    scripts.sort();
     Some(Package {
         mcp_dependency,
         command,
+        scripts,
     })
 }
 
@@ -75,6 +88,27 @@ fn compiled_entry(dir: &Path) -> Option<Vec<String>> {
     is_plain_path(&file).then(|| node(&file))
 }
 
+/// The script that serves `transport` over HTTP, by its name (`start:streamableHttp`,
+/// `start:http`, `serve:sse`...), when the project has one.
+pub fn script_for(
+    pkg: &Package,
+    transport: crate::config::Transport,
+) -> Option<(String, Vec<String>)> {
+    use crate::config::Transport;
+    let words: &[&str] = match transport {
+        Transport::StreamableHttp => &["streamable", "http"],
+        Transport::Sse => &["sse"],
+        Transport::Stdio => return None,
+    };
+    pkg.scripts
+        .iter()
+        .find(|(name, _)| {
+            let n = name.to_ascii_lowercase();
+            words.iter().any(|w| n.contains(w)) && !n.contains("test") && !n.contains("dev")
+        })
+        .cloned()
+}
+
 fn node(file: &str) -> Vec<String> {
     vec!["node".into(), file.to_string()]
 }
@@ -82,7 +116,11 @@ fn node(file: &str) -> Vec<String> {
 /// `scripts.start` when it is a plain `node ...` command: no shell syntax, no variables, nothing
 /// that needs `node_modules/.bin` (the image runs the command itself, not through npm).
 fn start_script(scripts: Option<&Value>) -> Option<Vec<String>> {
-    let start = scripts?.get("start")?.as_str()?;
+    plain_node(scripts?.get("start")?.as_str()?)
+}
+
+/// A script that is a plain `node ...` command.
+fn plain_node(start: &str) -> Option<Vec<String>> {
     if start.contains(['&', '|', ';', '$', '`', '>', '<', '(', ')', '\n']) {
         return None;
     }

@@ -18,7 +18,19 @@ pub fn guess(dir: &Path, transport: Option<Transport>, g: &mut Guess) {
     if !matches!(transport, Some(Transport::StreamableHttp | Transport::Sse)) {
         return;
     }
-    for f in &files {
+    // Files named after the transport first (`transports/streamableHttp.ts` before `sse.ts`).
+    let named = |f: &&Source| {
+        let p = f.path.to_ascii_lowercase();
+        match transport {
+            Some(Transport::Sse) => p.contains("sse"),
+            _ => p.contains("http") || p.contains("streamable"),
+        }
+    };
+    for f in files
+        .iter()
+        .filter(named)
+        .chain(files.iter().filter(|f| !named(f)))
+    {
         listen(f, g);
     }
     let (method, want) = match transport {
