@@ -565,6 +565,52 @@ fn a_stdio_server_with_a_dockerfile_and_a_python_project_is_built_by_mcpstack() 
 }
 
 #[test]
+fn a_dockerfile_command_gets_the_options_that_serve_http() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    py_packaged(
+        d,
+        "\"fastmcp\"",
+        r#"import argparse, os
+from fastmcp import FastMCP
+mcp = FastMCP("x")
+p = argparse.ArgumentParser()
+p.add_argument("--transport", default=os.getenv("MCP_TRANSPORT", "stdio"), choices=["stdio", "http"])
+p.add_argument("--host", default=os.getenv("MCP_HOST", "localhost"))
+p.add_argument("--port", type=int, default=int(os.getenv("MCP_PORT", "8001")))
+args = p.parse_args()
+if args.transport == "http":
+    mcp.run(transport="http", host=args.host, port=args.port)
+else:
+    mcp.run()
+"#,
+    );
+    write(
+        &d.join("Dockerfile"),
+        "FROM python:3.11-slim\nEXPOSE 8001\nCMD [\"python\", \"-m\", \"srv\"]\n",
+    );
+    let f = inspect(d);
+    assert_eq!(f.runtime, Some(Runtime::Dockerfile));
+    assert_eq!(f.transport, Transport::StreamableHttp);
+    assert_eq!(
+        f.command,
+        words(&[
+            "python",
+            "-m",
+            "srv",
+            "--transport",
+            "http",
+            "--port",
+            "8001",
+            "--host",
+            "0.0.0.0"
+        ])
+    );
+    assert_eq!(f.port, Some(8001));
+    assert!(noted(&f, "--transport (default stdio)"), "{f:#?}");
+}
+
+#[test]
 fn a_dockerfile_run_with_docker_run_i_is_stdio() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();

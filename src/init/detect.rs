@@ -186,6 +186,17 @@ pub fn inspect_in(dir: &Path, root: &Path) -> Found {
     };
     found.runtime = if let Some(d) = docker {
         g = d;
+        // The image's own command may take the options that make it serve HTTP.
+        let base = dockerfile.as_deref().and_then(dockerfile::exec_command);
+        if let (Some(base), true) = (base, py.is_some() || requirements.is_some()) {
+            let mut p = python::guess(dir, Some(&base));
+            if p.command.is_some() {
+                if let Some(port) = g.port.take() {
+                    p.port(port.value, port.reason);
+                }
+                g = p;
+            }
+        }
         Some(Runtime::Dockerfile)
     } else if py.is_some() || requirements.is_some() {
         let base = match &py {

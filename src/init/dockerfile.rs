@@ -70,7 +70,7 @@ fn runs_interactive(text: &str) -> bool {
 }
 
 /// ENTRYPOINT and CMD of the last stage, in exec form, joined as Docker does.
-fn exec_command(text: &str) -> Option<Vec<String>> {
+pub fn exec_command(text: &str) -> Option<Vec<String>> {
     let mut entry: Option<Vec<String>> = None;
     let mut cmd: Option<Vec<String>> = None;
     for l in text.lines().map(str::trim) {

@@ -82,11 +82,18 @@ fn choices(expr: &str) -> Vec<String> {
         .collect()
 }
 
+/// A literal, or the default of an environment read (`os.getenv("MCP_PORT", "8000")`).
 fn value(expr: &str) -> Option<String> {
     if let Some(s) = string(expr) {
         return Some(s);
     }
-    int(expr).map(|n| n.to_string())
+    if let Some(n) = int(expr) {
+        return Some(n.to_string());
+    }
+    match scan::env_default(expr)?.1? {
+        scan::Lit::Str(s) => Some(s),
+        scan::Lit::Int(n) => Some(n.to_string()),
+    }
 }
 
 fn one(f: &Source, c: &Call, flag: String, default: Option<String>, choices: Vec<String>) -> Opt {
