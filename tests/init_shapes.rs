@@ -408,6 +408,7 @@ uvicorn.run(app, host="0.0.0.0", port=args.port)
             "3001"
         ])
     );
+    assert!(f.warnings.is_empty(), "uvicorn binds 0.0.0.0: {f:#?}");
     let (_t, f) = app(r#"import argparse
 from mcp.server.fastmcp import FastMCP
 mcp = FastMCP("x", host="0.0.0.0")
@@ -712,4 +713,17 @@ fn every_guess_has_a_note_and_stdio_by_default_says_so() {
     assert_eq!(f.transport, Transport::Stdio);
     assert!(noted(&f, "nothing in the source says otherwise"), "{f:#?}");
     assert!(noted(&f, "command `python server.py`"), "{f:#?}");
+}
+
+#[test]
+fn tests_and_docs_are_not_read_for_guesses() {
+    let (t, _) = app(
+        "from mcp.server.lowlevel import Server\nfrom mcp.server.stdio import stdio_server\nasync def main():\n    async with stdio_server() as (r, w):\n        pass\n",
+    );
+    write(
+        &t.path().join("tests/test_http.py"),
+        "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP('t')\nmcp.run(transport='sse')\n",
+    );
+    let f = inspect(t.path());
+    assert_eq!(f.transport, Transport::Stdio, "{f:#?}");
 }

@@ -7,6 +7,9 @@ use std::path::Path;
 /// Folders never read: installed packages, caches, build output of other tools.
 pub const SKIPPED_DIRS: &[&str] = &["node_modules", "__pycache__", "venv", "site-packages"];
 
+/// Folders whose source is not the server's own: read for no guess.
+const NOT_THE_SERVER: &[&str] = &["tests", "test", "__tests__", "docs"];
+
 const MAX_FILES: usize = 400;
 const MAX_BYTES: u64 = 512 * 1024;
 const MAX_DEPTH: usize = 6;
@@ -49,6 +52,7 @@ fn walk(root: &Path, dir: &Path, depth: usize, exts: &[&str], out: &mut Vec<Sour
             if depth < MAX_DEPTH
                 && !name.starts_with('.')
                 && !SKIPPED_DIRS.contains(&name.as_str())
+                && !NOT_THE_SERVER.contains(&name.as_str())
                 && !name.ends_with(".egg-info")
             {
                 walk(root, &e.path(), depth + 1, exts, out);

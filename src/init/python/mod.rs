@@ -40,7 +40,8 @@ pub fn guess(dir: &Path, base: Option<&[String]>) -> Guess {
             g.port(n, format!("--port at {} (default {n})", p.at));
         }
     }
-    if cli_args.is_some() && cli.host.is_none() && servers.is_empty() {
+    let binds_itself = files.iter().any(|f| f.text.contains("uvicorn.run("));
+    if cli_args.is_some() && cli.host.is_none() && servers.is_empty() && !binds_itself {
         g.warn(
             "the command line has no --host option: if the server listens on 127.0.0.1 only, \
              the gateway cannot reach it; bind 0.0.0.0",
