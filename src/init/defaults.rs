@@ -186,16 +186,21 @@ fn left_out(dir: &Path, c: &Candidate, s: &ServerAnswer) -> Option<String> {
             .into_iter()
             .next()
     })?;
+    let folder = if c.folder == "." {
+        "this folder"
+    } else {
+        c.folder.as_str()
+    };
     let what = match (&c.found.lock, c.found.runtime) {
         (Some(_), Some(Runtime::Python)) => {
-            format!("no uv.lock; run `uv lock` in {}", c.folder)
+            format!("no uv.lock; run `uv lock` in {folder}")
         }
         (Some(_), Some(Runtime::Node)) => {
-            format!("no package-lock.json; run `npm install` in {}", c.folder)
+            format!("no package-lock.json; run `npm install` in {folder}")
         }
         _ => check::line(&problem),
     };
-    Some(format!("left out {} ({reason}): {what}; {then}", c.folder))
+    Some(format!("left out {folder} ({reason}): {what}; {then}"))
 }
 
 /// A problem with the folder itself (no lock file, no runtime), which no answer can fix.
