@@ -45,8 +45,12 @@ pub fn exposed_port(dockerfile: &str) -> Option<i64> {
     let ports: BTreeSet<i64> = dockerfile
         .lines()
         .map(str::trim)
-        .filter(|l| l.len() > 7 && l[..7].eq_ignore_ascii_case("EXPOSE "))
-        .flat_map(|l| l[7..].split_whitespace())
+        .filter_map(|l| {
+            l.get(..7)
+                .filter(|h| h.eq_ignore_ascii_case("EXPOSE "))
+                .map(|_| &l[7..])
+        })
+        .flat_map(str::split_whitespace)
         .filter_map(|p| p.split('/').next()?.parse().ok())
         .filter(|p| (1..=65535).contains(p))
         .collect();
@@ -100,6 +104,7 @@ mod tests {
         assert_eq!(exposed_port("EXPOSE 80 443\n"), None);
         assert_eq!(exposed_port("EXPOSE $PORT\n"), None);
         assert_eq!(exposed_port("FROM x\n"), None);
+        assert_eq!(exposed_port("# ééééé\nEXPOSE 1\n"), Some(1));
     }
 
     #[test]
