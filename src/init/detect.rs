@@ -3,7 +3,7 @@
 //! then what their source says (see `python`, `node`, `dockerfile`, `transport`).
 
 use super::guess::Guess;
-use super::{dockerfile, names, node, python, transport};
+use super::{dockerfile, lock, names, node, python, transport};
 use crate::config::validate::RESERVED;
 use crate::config::{Runtime, Transport};
 use std::collections::BTreeSet;
@@ -207,7 +207,7 @@ pub fn inspect_in(dir: &Path, root: &Path) -> Found {
         if let Some(c) = base {
             g.command(c, "the project's start script or module");
         }
-        python_lock(dir, py.is_some(), &mut found);
+        lock::python(dir, py.is_some(), &mut found);
         Some(Runtime::Python)
     } else if let Some(p) = &js {
         let t = marker_transport;
@@ -221,7 +221,7 @@ pub fn inspect_in(dir: &Path, root: &Path) -> Found {
                 "package.json (start, bin or main) or the compiled entry",
             );
         }
-        node_lock(dir, root, &mut found);
+        lock::node(dir, root, &mut found);
         Some(Runtime::Node)
     } else {
         None
@@ -287,38 +287,4 @@ fn settle(found: &mut Found, g: Guess) {
         found.env.push((k, v));
     }
     found.warnings.extend(g.warnings);
-}
-
-fn python_lock(dir: &Path, has_pyproject: bool, found: &mut Found) {
-    if dir.join("uv.lock").is_file() {
-        return;
-    }
-    if has_pyproject {
-        found.lock = Some("no uv.lock: run `uv lock` in that folder".into());
-    } else {
-        found.notes.push(
-            "no pyproject.toml: dependencies from requirements.txt (`uv pip install -r`)".into(),
-        );
-    }
-}
-
-fn node_lock(dir: &Path, root: &Path, found: &mut Found) {
-    if dir.join("package-lock.json").is_file() {
-        return;
-    }
-    match node::workspace::root_of(dir, root) {
-        Some(ws) => {
-            let shown = ws
-                .strip_prefix(std::fs::canonicalize(root).unwrap_or_default())
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            let shown = if shown.is_empty() { ".".into() } else { shown };
-            found.notes.push(format!(
-                "an npm workspace member: the lock file is {shown}/package-lock.json"
-            ));
-        }
-        None => {
-            found.lock = Some("no package-lock.json: run `npm install` in that folder".into());
-        }
-    }
 }

@@ -12,6 +12,7 @@ mod defaults;
 mod detect;
 mod dockerfile;
 mod guess;
+mod lock;
 mod names;
 mod node;
 mod options;
