@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod fastmcp;
+pub mod host;
 pub mod project;
 pub mod sdk;
 
@@ -33,7 +34,7 @@ pub fn guess(dir: &Path, base: Option<&[String]>) -> Guess {
     let servers = sdk::read(&files, &mut g);
     let has_run = !sdk::runs(&files, &servers).is_empty();
     fastmcp::unrun(&servers, &files, has_run, &mut g);
-    sdk::uvicorn(&files, &mut g);
+    host::uvicorn(&files, &mut g);
     // A port passed on from a `--port` option: its default.
     if let Some(p) = &cli.port {
         if let Some(n) = p.default.as_deref().and_then(|d| d.parse().ok()) {
