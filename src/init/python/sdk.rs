@@ -123,7 +123,7 @@ pub fn runs(files: &[Source], servers: &[Server]) -> Vec<(usize, &'static str, C
     out
 }
 
-/// Everything the SDK servers in `files` say. Returns whether any server object was found.
+/// Everything the SDK servers in `files` say; returns the server objects found.
 pub fn read(files: &[Source], g: &mut Guess) -> Vec<Server> {
     let servers = servers(files);
     let Some(main) = servers.first() else {
