@@ -239,7 +239,7 @@ impl<'a> Asker<'a> {
             let folder = folder.trim_end_matches('/');
             let folder = folder.strip_prefix("./").unwrap_or(folder);
             let folder = if folder.is_empty() { "." } else { folder };
-            let found = detect::inspect(&self.dir.join(folder));
+            let found = detect::inspect_in(&self.dir.join(folder), &self.dir);
             let base_name = Path::new(folder)
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
