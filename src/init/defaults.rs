@@ -254,6 +254,10 @@ fn override_one(s: &mut ServerAnswer, opts: &Options) {
     for (n, t) in &opts.transports {
         if *n == s.name {
             s.transport = *t;
+            if *t == Transport::Stdio {
+                // The bridge serves the endpoint; the server's own is not used.
+                s.endpoint = None;
+            }
         }
     }
     for (n, c) in &opts.commands {
