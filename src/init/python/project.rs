@@ -90,10 +90,31 @@ pub fn command(py: &Pyproject, dir: &Path) -> Option<Vec<String>> {
     if let Some(module) = main_module(dir) {
         return Some(vec!["python".into(), "-m".into(), module]);
     }
-    ["server.py", "main.py", "app.py"]
+    if let Some(f) = ["server.py", "main.py", "app.py"]
         .iter()
         .find(|f| dir.join(f).is_file())
-        .map(|f| vec!["python".into(), f.to_string()])
+    {
+        return Some(vec!["python".into(), f.to_string()]);
+    }
+    main_script(dir).map(|f| vec!["python".into(), f])
+}
+
+/// The one top-level `.py` file with an `if __name__ == "__main__":` block (the quickstart's
+/// `weather.py`).
+pub fn main_script(dir: &Path) -> Option<String> {
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| {
+            n.ends_with(".py")
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        })
+        .filter(|n| std::fs::read_to_string(dir.join(n)).is_ok_and(|t| t.contains("__name__ == ")))
+        .collect();
+    found.sort();
+    (found.len() == 1).then(|| found.remove(0))
 }
 
 /// One script out of several: the one named after the project, else one that says `server` or

@@ -4,7 +4,13 @@ use serde_json::Value;
 use std::path::Path;
 
 /// Dependencies that make a Node project an MCP server.
-const MCP_PACKAGES: &[&str] = &["@modelcontextprotocol/sdk", "fastmcp"];
+/// `@modelcontextprotocol/sdk` is the TypeScript SDK v1; v2 is split into
+/// `@modelcontextprotocol/server` (and `/node`, `/express` beside it).
+const MCP_PACKAGES: &[&str] = &[
+    "@modelcontextprotocol/sdk",
+    "@modelcontextprotocol/server",
+    "fastmcp",
+];
 
 /// The parts of a `package.json` that `init` uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,6 +18,8 @@ pub struct Package {
     /// The MCP package among `dependencies` (the image installs no dev dependencies).
     pub mcp_dependency: Option<String>,
     pub command: Option<Vec<String>>,
+    /// Plain `node ...` scripts by name (`start:http`, `start:sse`...), sorted by name.
+    pub scripts: Vec<(String, Vec<String>)>,
 }
 
 /// Reads `package.json` text; `dir` is its folder (to find an `index.js`).
@@ -38,11 +46,67 @@ pub fn parse(text: &str, dir: &Path) -> Option<Package> {
                 .iter()
                 .find(|f| dir.join(f).is_file())
                 .map(|f| node(f))
-        });
+        })
+        .or_else(|| compiled_entry(dir));
+    let mut scripts: Vec<(String, Vec<String>)> = doc
+        .get("scripts")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), plain_node(v.as_str()?)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    scripts.sort();
     Some(Package {
         mcp_dependency,
         command,
+        scripts,
     })
+}
+
+/// The compiled entry of a TypeScript project: `src/index.ts` → `<outDir>/index.js`, with
+/// `outDir` from `tsconfig.json` (the image runs `npm run build` first).
+fn compiled_entry(dir: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(dir.join("tsconfig.json")).ok()?;
+    // tsconfig allows comments: drop whole-line ones before parsing.
+    let text: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let doc: Value = serde_json::from_str(&text).ok()?;
+    let opts = doc.get("compilerOptions");
+    let get = |k: &str| opts.and_then(|o| o.get(k)).and_then(Value::as_str);
+    let clean = |p: &str| p.trim_start_matches("./").trim_end_matches('/').to_string();
+    let out_dir = clean(get("outDir")?);
+    let root = get("rootDir").map(clean).unwrap_or_else(|| "src".into());
+    let stem = ["index", "server", "main"]
+        .iter()
+        .find(|s| dir.join(&root).join(format!("{s}.ts")).is_file())?;
+    let file = format!("{out_dir}/{stem}.js");
+    is_plain_path(&file).then(|| node(&file))
+}
+
+/// The script that serves `transport` over HTTP, by its name (`start:streamableHttp`,
+/// `start:http`, `serve:sse`...), when the project has one.
+pub fn script_for(
+    pkg: &Package,
+    transport: crate::config::Transport,
+) -> Option<(String, Vec<String>)> {
+    use crate::config::Transport;
+    let words: &[&str] = match transport {
+        Transport::StreamableHttp => &["streamable", "http"],
+        Transport::Sse => &["sse"],
+        Transport::Stdio => return None,
+    };
+    pkg.scripts
+        .iter()
+        .find(|(name, _)| {
+            let n = name.to_ascii_lowercase();
+            words.iter().any(|w| n.contains(w)) && !n.contains("test") && !n.contains("dev")
+        })
+        .cloned()
 }
 
 fn node(file: &str) -> Vec<String> {
@@ -52,7 +116,11 @@ fn node(file: &str) -> Vec<String> {
 /// `scripts.start` when it is a plain `node ...` command: no shell syntax, no variables, nothing
 /// that needs `node_modules/.bin` (the image runs the command itself, not through npm).
 fn start_script(scripts: Option<&Value>) -> Option<Vec<String>> {
-    let start = scripts?.get("start")?.as_str()?;
+    plain_node(scripts?.get("start")?.as_str()?)
+}
+
+/// A script that is a plain `node ...` command.
+fn plain_node(start: &str) -> Option<Vec<String>> {
     if start.contains(['&', '|', ';', '$', '`', '>', '<', '(', ')', '\n']) {
         return None;
     }
