@@ -237,8 +237,8 @@ fn run(args: &[String], project: &Path, config: &Path) -> Result<(i32, String), 
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let err = String::from_utf8_lossy(&std::fs::read(err_file.path()).unwrap_or_default())
-        .into_owned();
+    let err =
+        String::from_utf8_lossy(&std::fs::read(err_file.path()).unwrap_or_default()).into_owned();
     let code = match status.code() {
         Some(c) => c,
         None => return Err(format!("{args:?} killed by a signal:\n{}", tail(&err))),
@@ -304,7 +304,10 @@ fn snapshot(root: &Path, project: &Path) -> BTreeMap<PathBuf, Entry> {
             }
             let meta = std::fs::symlink_metadata(&path).unwrap();
             if meta.file_type().is_symlink() {
-                out.insert(path.clone(), Entry::Link(std::fs::read_link(&path).unwrap()));
+                out.insert(
+                    path.clone(),
+                    Entry::Link(std::fs::read_link(&path).unwrap()),
+                );
             } else if meta.is_dir() {
                 out.insert(path.clone(), Entry::Dir);
                 walk(&path, skip, out);
