@@ -121,6 +121,10 @@ impl Project {
         } else {
             KeyKind::Ecdsa
         };
+        // The leaf's key goes below the output folder: never through a link.
+        for file in [crate::certs::PRIVKEY_FILE, crate::certs::FULLCHAIN_FILE] {
+            crate::output::refuse_links(&self.output_dir(), &format!("certs/{file}"))?;
+        }
         let ca_dir = caroot(opts.caroot.as_deref(), &Env::from_process())?;
         let (ca, ca_created) = LocalCa::load_or_create(&ca_dir, kind)?;
         let leaf = ensure_leaf(

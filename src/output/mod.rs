@@ -14,6 +14,7 @@ mod tree;
 
 pub use atomic::write_atomic;
 pub use manifest::{sha256, Manifest, MANIFEST};
+pub use tree::check as refuse_links;
 
 use crate::error::{Error, Result};
 use crate::render::File;
