@@ -66,6 +66,8 @@ pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
     let mut file = match options.open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        // A file where a folder should be: nothing is there yet; the write reports it.
+        Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => return Ok(None),
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(link_error(&path, root)),
         Err(e) => return Err(Error::io(&path, e)),
     };
