@@ -377,7 +377,7 @@ fn generate(name: &str) -> Option<Vec<u8>> {
             let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
             for i in 1..10 {
                 let prev = format!("*a{}", i - 1);
-                let items = vec![prev.as_str(); 10].join(", ");
+                let items = [prev.as_str(); 10].join(", ");
                 s.push_str(&format!("a{i}: &a{i} [{items}]\n"));
             }
             format!("{HEAD}    command: *a9\n{}", s.replace("a0:", "x-a0:"))
