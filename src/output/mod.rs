@@ -134,6 +134,7 @@ pub fn write(dir: &Path, config_name: &str, files: &[File], force: bool) -> Resu
     if !edited.is_empty() && !force {
         return Err(Error::HandEdited { files: edited });
     }
+    tree::clean_temps(dir);
     let done = Manifest {
         generator: format!("mcpstack {}", env!("CARGO_PKG_VERSION")),
         config: config_name.to_string(),
@@ -175,7 +176,6 @@ fn transaction(
     done: &Manifest,
 ) -> Result<()> {
     tree::ensure_dir(dir, "")?;
-    tree::clean_temps(dir);
     // What is on disk now and ours, and what this run writes: both count as ours until the end.
     let intent = Manifest {
         generator: done.generator.clone(),

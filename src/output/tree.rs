@@ -71,6 +71,16 @@ pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(link_error(&path, root)),
         Err(e) => return Err(Error::io(&path, e)),
     };
+    let meta = file.metadata().map_err(|e| Error::io(&path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Unsafe {
+            what: format!(
+                "{} is not a plain file; mcpstack only reads, writes and removes files in its output folder",
+                path.display()
+            ),
+            help: "move it away (or drop it from the manifest) and run `mcpstack render` again; nothing was written".into(),
+        });
+    }
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .map_err(|e| Error::io(&path, e))?;
