@@ -1,12 +1,13 @@
 //! Path keys stay inside the project: `output`, `templates` (and the files in it), host paths of
 //! `volumes` and the manual TLS files are checked after resolving symbolic links. Lexical rules
 //! (no `..`, no absolute paths, allowed characters) are validation's; this adds what only the
-//! file system can tell.
+//! file system can tell. [`validate`] runs validation's rules and these together.
 
 use super::load::Source;
 use super::location::KeyPath;
 use super::types::{Config, TlsMode};
-use crate::error::Diagnostic;
+use super::validate::Facts;
+use crate::error::{Diagnostic, Error, Result};
 use std::path::{Path, PathBuf};
 
 /// A relative path with `.` and empty segments dropped (`./deploy/./x/` → `deploy/x`);
@@ -25,13 +26,45 @@ pub fn is_project_root(path: &str) -> bool {
 
 const HELP: &str = "mcpstack reads and writes only inside the folder that holds its config: replace the link with a real folder or file";
 
-/// Every path key that leads outside the project through a link.
-pub fn check(c: &Config, source: &Source) -> Vec<Diagnostic> {
-    let Ok(root) = source.dir.canonicalize() else {
-        return Vec::new();
+/// Checks every rule of validation and of confinement; every problem at once, sorted by line.
+pub fn validate(c: &Config, source: &Source) -> Result<Facts> {
+    let mut extra = check(c, source);
+    let mut all = match super::validate::validate(c, source) {
+        Ok(facts) if extra.is_empty() => return Ok(facts),
+        Ok(_) => Vec::new(),
+        Err(Error::Config { diagnostics, .. }) => diagnostics,
+        Err(e) => return Err(e),
     };
+    extra.retain(|d| {
+        !all.iter()
+            .any(|a| a.path == d.path && a.message == d.message)
+    });
+    all.extend(extra);
+    Err(source.error(all))
+}
+
+/// Every path key that leads outside the project through a link, and an output folder that is
+/// the project folder however it is spelled (`.`, `./.`, `./`).
+pub fn check(c: &Config, source: &Source) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
+    let at_root = is_project_root(&c.output);
+    if at_root {
+        errors.push(
+            Diagnostic::new(
+                KeyPath::of(&["output"]),
+                "the output folder cannot be the project folder",
+            )
+            .help("render owns its folder and removes stale files there; use e.g. `deploy`"),
+        );
+    }
+    let Ok(root) = source.dir.canonicalize() else {
+        return errors;
+    };
     let mut confine = |key: KeyPath, rel: &str| {
+        // Absolute paths and `..` are validation's errors already.
+        if rel.starts_with('/') || rel.split('/').any(|p| p == "..") {
+            return;
+        }
         if let Some(msg) = escape(&root, &source.dir, rel) {
             errors.push(Diagnostic::new(key, msg).help(HELP));
         }
@@ -39,7 +72,11 @@ pub fn check(c: &Config, source: &Source) -> Vec<Diagnostic> {
     confine(KeyPath::of(&["output"]), &c.output);
     if let Some(t) = &c.templates {
         confine(KeyPath::of(&["templates"]), t);
-        for entry in std::fs::read_dir(source.dir.join(t)).into_iter().flatten() {
+        let inside = !t.starts_with('/') && !t.split('/').any(|p| p == "..");
+        let listed = inside
+            .then(|| std::fs::read_dir(source.dir.join(t)).ok())
+            .flatten();
+        for entry in listed.into_iter().flatten() {
             let Ok(entry) = entry else { continue };
             let rel = format!("{t}/{}", entry.file_name().to_string_lossy());
             confine(KeyPath::of(&["templates"]), &rel);
@@ -60,7 +97,7 @@ pub fn check(c: &Config, source: &Source) -> Vec<Diagnostic> {
         }
     }
     let out = source.dir.join(normalise(&c.output));
-    if std::fs::symlink_metadata(&out).is_ok_and(|m| m.file_type().is_symlink()) {
+    if !at_root && std::fs::symlink_metadata(&out).is_ok_and(|m| m.file_type().is_symlink()) {
         errors.push(
             Diagnostic::new(
                 KeyPath::of(&["output"]),

@@ -7,7 +7,8 @@ pub mod schema;
 pub mod types;
 pub mod validate;
 
+pub use confine::validate;
 pub use load::{load, parse, Source};
 pub use location::KeyPath;
 pub use types::*;
-pub use validate::{validate, Facts};
+pub use validate::Facts;
