@@ -213,7 +213,11 @@ fn run_case(name: &str) -> Result<(), String> {
 /// Runs mcpstack with `args` and `--config <config>` in `project`; returns exit status and stderr.
 fn run(args: &[String], project: &Path, config: &Path) -> Result<(i32, String), String> {
     let err_file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcpstack"))
+    // `HOSTILE_BIN=<path>` runs the corpus against another build (e.g. an older main).
+    let bin = std::env::var_os("HOSTILE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mcpstack")));
+    let mut child = Command::new(bin)
         .args(args)
         .arg("--config")
         .arg(config)
@@ -249,8 +253,9 @@ fn run(args: &[String], project: &Path, config: &Path) -> Result<(i32, String), 
     Ok((code, err))
 }
 
+/// The last lines of `s`, each cut to 300 characters.
 fn tail(s: &str) -> String {
-    let lines: Vec<&str> = s.lines().collect();
+    let lines: Vec<String> = s.lines().map(|l| l.chars().take(300).collect()).collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
@@ -374,13 +379,13 @@ fn generate(name: &str) -> Option<Vec<u8>> {
         "long-output-name" => format!("{HEAD}output: ./{}\n", "a".repeat(300)),
         // The "billion laughs": aliases expanding to 10^9 elements.
         "alias-bomb" => {
-            let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+            let mut s = String::from("x-laughs:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
             for i in 1..10 {
                 let prev = format!("*a{}", i - 1);
                 let items = [prev.as_str(); 10].join(", ");
-                s.push_str(&format!("a{i}: &a{i} [{items}]\n"));
+                s.push_str(&format!("  a{i}: &a{i} [{items}]\n"));
             }
-            format!("{HEAD}    command: *a9\n{}", s.replace("a0:", "x-a0:"))
+            format!("{s}{HEAD}    command: *a9\n")
         }
         // Many aliases of a small anchor: fine in count, but past the alias limit.
         "many-aliases" => {
