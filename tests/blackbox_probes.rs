@@ -44,7 +44,7 @@ async fn exporter() -> Exporter {
     let o = run(&["render"], &dir);
     assert!(o.status.success(), "{:?}", text(&o));
     let addr = free_addr();
-    let child = Command::new("prometheus-blackbox-exporter")
+    let mut child = Command::new("prometheus-blackbox-exporter")
         .arg(format!(
             "--config.file={}",
             dir.join("deploy/prometheus/blackbox.yml").display()
@@ -65,6 +65,8 @@ async fn exporter() -> Exporter {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the blackbox exporter did not start");
 }
 

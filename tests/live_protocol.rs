@@ -82,7 +82,7 @@ fn free_port() -> u16 {
 }
 
 async fn start(env: &Path, script: &Path, port: u16, path: &str) -> Running {
-    let child = Command::new(env.join("bin/python"))
+    let mut child = Command::new(env.join("bin/python"))
         .arg(script)
         .arg(port.to_string())
         .arg(path)
@@ -99,6 +99,8 @@ async fn start(env: &Path, script: &Path, port: u16, path: &str) -> Running {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("{} did not listen on {port}", script.display());
 }
 
@@ -151,7 +153,7 @@ async fn python_sdk_1_and_2_are_healthy_and_checked_plain_and_behind_a_307() {
                 url: format!("http://127.0.0.1:{port}/mcp"),
                 transport: Transport::StreamableHttp,
             };
-            let results = check(&[target.clone()], &opts).await;
+            let results = check(std::slice::from_ref(&target), &opts).await;
             let r = &results[0];
             assert!(r.ok(), "{what}:\n{}", table(&results));
             println!("{what}:\n{}", table(&results));
