@@ -433,7 +433,7 @@ fn streamable_router(path: &str, b: Behaviour, state: Arc<Mutex<State>>) -> Rout
             let to = served.clone();
             router.route(
                 &from,
-                post(move |headers: HeaderMap| {
+                axum::routing::any(move |headers: HeaderMap| {
                     let (state, to) = (state3.clone(), to.clone());
                     async move {
                         record(&state, "307", &headers, StatusCode::TEMPORARY_REDIRECT);
