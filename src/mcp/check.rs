@@ -182,7 +182,12 @@ async fn streamable(r: &mut CheckResult, http: reqwest::Client, url: Url, opts: 
     if modern {
         let mut s = Session::modern(http, url, opts.token.clone(), opts.timeout);
         match s.list_tools().await {
-            Ok(tools) => r.first_byte = tools.first_byte,
+            Ok(tools) => {
+                r.first_byte = tools.first_byte;
+                if let (Some(init), Some(fb)) = (&mut r.initialize, tools.first_byte) {
+                    init.kind = fb.kind;
+                }
+            }
             Err(e) => r.fail(Step::FirstByte, e, opts),
         }
         r.session = Some(SessionCheck::Sessionless);

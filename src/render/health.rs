@@ -27,10 +27,6 @@ pub fn initialize_body(client: &str) -> String {
     )
 }
 
-/// What a live server of either generation answers: a discover result, a 2026 server that
-/// wants another version (`UnsupportedProtocolVersion`, -32022), or an initialize result.
-pub const ALIVE_PATTERN: &str = r#""supportedVersions"|"code": ?-32022|"protocolVersion""#;
-
 /// How the health checks name themselves.
 const CLIENT: &str = "mcpstack-health";
 
@@ -204,4 +200,45 @@ setTimeout(() => process.exit(1), 5000);
         ep = quoted(endpoint),
         init = quoted(&initialize_body(CLIENT)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    #[test]
+    fn both_first_requests_are_json_rpc_of_their_generation() {
+        let d: Value = serde_json::from_str(&discover_body("t")).unwrap();
+        assert_eq!(d["method"], "server/discover");
+        let meta = &d["params"]["_meta"];
+        assert_eq!(
+            meta["io.modelcontextprotocol/protocolVersion"],
+            MODERN_VERSION
+        );
+        assert_eq!(meta["io.modelcontextprotocol/clientInfo"]["name"], "t");
+        assert!(meta["io.modelcontextprotocol/clientCapabilities"].is_object());
+        let i: Value = serde_json::from_str(&initialize_body("t")).unwrap();
+        assert_eq!(i["method"], "initialize");
+        assert_eq!(i["params"]["protocolVersion"], LEGACY_VERSION);
+        assert_eq!(i["params"]["clientInfo"]["name"], "t");
+    }
+
+    #[test]
+    fn scripts_ask_discover_first_and_follow_redirects() {
+        for runtime in [Runtime::Python, Runtime::Node] {
+            let s = mcp_script(runtime, Transport::StreamableHttp, 8000, "/mcp");
+            let discover = s.find("server/discover").unwrap();
+            let initialize = s.find("\"initialize\"").unwrap();
+            assert!(discover < initialize, "{s}");
+            assert!(
+                s.contains("2026-07-28") && s.contains("mcp-session-id"),
+                "{s}"
+            );
+        }
+        assert!(
+            mcp_script(Runtime::Python, Transport::StreamableHttp, 8000, "/mcp")
+                .contains("(307, 308)")
+        );
+    }
 }
