@@ -207,6 +207,16 @@ fn build_and_call(case: &Case) {
                 text(&log)
             );
         }
+        "py-requirements" => {
+            // The server's own log (FastMCP logs each request) reaches `docker logs` through
+            // mcp-proxy.
+            let (out, err) = text(&logs);
+            assert!(
+                (out + &err).contains("Processing request of type CallToolRequest"),
+                "{:?}",
+                text(&logs)
+            );
+        }
         "node-tsc" => {
             // The server's stderr reaches `docker logs` through the bridge.
             assert!(
