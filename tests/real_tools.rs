@@ -3,14 +3,30 @@
 #![cfg(feature = "real-tools")]
 
 mod common;
+mod projects_common;
 use common::*;
 use std::path::Path;
 
-/// The examples, and test fixtures that cover other modes.
-const PROJECTS: [&str; 4] = ["spike", "todo", "gateway", "fixtures/acme"];
+/// The examples, test fixtures that cover other modes, and every project shape in one config.
+const PROJECTS: [&str; 5] = ["spike", "todo", "gateway", "fixtures/acme", "projects"];
 
 fn rendered(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let (tmp, dir) = match name.strip_prefix("fixtures/") {
+        None if name == "projects" => {
+            use projects_common::*;
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path().join("projects");
+            for case in CASES {
+                copy_tree(&projects().join(case.shape), &dir.join(case.shape));
+            }
+            let cases: Vec<&Case> = CASES.iter().collect();
+            std::fs::write(
+                dir.join("mcp-stack.yaml"),
+                serde_yaml::to_string(&config(&cases)).unwrap(),
+            )
+            .unwrap();
+            (tmp, dir)
+        }
         Some(f) => {
             let tmp = tempfile::tempdir().unwrap();
             let dir = tmp.path().join(f);

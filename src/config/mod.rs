@@ -1,5 +1,6 @@
 //! The configuration file: its types, loading with located errors, and validation.
 
+pub mod build_facts;
 pub mod confine;
 pub mod load;
 pub mod location;

@@ -1,19 +1,22 @@
 //! Lock files: what a folder lacks, and the command that makes it. A Python project without
-//! `uv.lock` or a Node project without `package-lock.json` (and not an npm workspace member
-//! whose lock is at the workspace root) is named with `uv lock` / `npm install`.
+//! `uv.lock` is offered (its image resolves dependencies when it is built) with a warning that
+//! names `uv lock`; a Node project without `package-lock.json` (and not an npm workspace member
+//! whose lock is at the workspace root) is left out, named with `npm install`.
 
 use super::detect::Found;
 use super::node;
 use std::path::Path;
 
-/// A Python project: `uv.lock`, else (with `pyproject.toml`) `uv lock` to run, else
+/// A Python project: `uv.lock`, else (with `pyproject.toml`) a warning naming `uv lock`, else
 /// `requirements.txt` only.
 pub fn python(dir: &Path, has_pyproject: bool, found: &mut Found) {
     if dir.join("uv.lock").is_file() {
         return;
     }
     if has_pyproject {
-        found.lock = Some("no uv.lock: run `uv lock` in that folder".into());
+        found.lock = Some(
+            "no uv.lock: dependencies are resolved when the image is built, so two builds may differ; run `uv lock` in that folder for reproducible builds".into(),
+        );
     } else {
         found.notes.push(
             "no pyproject.toml: dependencies from requirements.txt (`uv pip install -r`)".into(),

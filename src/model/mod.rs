@@ -2,8 +2,10 @@
 //! validated config and the file system facts. Renderers read only this. Nothing here is
 //! specific to Compose: the same model can feed Kubernetes or Swarm renderers.
 
+pub mod build;
 mod resolve;
 
+pub use build::{NodePlan, Plan, PythonPlan};
 pub use crate::units::{
     nginx_version_of_image, parse_bytes, parse_duration, parse_duration_ms, parse_version,
 };
@@ -149,6 +151,7 @@ pub enum ImageSource {
         folder: String,
         runtime: Runtime,
         dockerfile: String,
+        plan: Plan,
     },
     /// Built from the project's folder with its own Dockerfile.
     OwnDockerfile { folder: String },

@@ -11,12 +11,20 @@ pub fn dockerfile_path(name: &str) -> String {
 }
 
 pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
+    let python_set = source
+        .locations
+        .exact(&config::KeyPath::of(&["images", "python"]))
+        .is_some();
+    let images = Plans {
+        python: python_set.then_some(c.images.python.as_str()),
+        python_default: &c.images.python,
+    };
     let mut components: Vec<Component> = Vec::new();
     for (name, s) in &c.servers {
-        components.push(server(c, name, s, facts.builds.get(name)));
+        components.push(server(c, &images, name, s, facts.builds.get(name)));
     }
     for (name, s) in &c.services {
-        components.push(service(c, name, s, facts.builds.get(name)));
+        components.push(service(c, &images, name, s, facts.builds.get(name)));
     }
     components.sort_by(|a, b| a.name.cmp(&b.name));
     link_dependencies(c, &mut components);
@@ -147,14 +155,33 @@ fn runtime_of(r: config::Runtime) -> Option<Runtime> {
     }
 }
 
+/// What the build plans need from `images`: the Python image when the config sets it.
+struct Plans<'a> {
+    python: Option<&'a str>,
+    python_default: &'a str,
+}
+
 /// The image source of a component with `build` or `image`.
-fn image_source(name: &str, build: Option<&BuildFacts>, image: Option<&str>) -> ImageSource {
+fn image_source(
+    plans: &Plans,
+    name: &str,
+    build: Option<&BuildFacts>,
+    image: Option<&str>,
+) -> ImageSource {
     match (build, image) {
         (Some(b), _) => match runtime_of(b.runtime) {
             Some(runtime) => ImageSource::Rendered {
                 folder: b.folder.clone(),
                 runtime,
                 dockerfile: dockerfile_path(name),
+                plan: match runtime {
+                    Runtime::Python => Plan::Python(super::build::python(
+                        b.python.as_ref(),
+                        plans.python,
+                        plans.python_default,
+                    )),
+                    Runtime::Node => Plan::Node(super::build::node(b.node.as_ref())),
+                },
             },
             None => ImageSource::OwnDockerfile {
                 folder: b.folder.clone(),
@@ -217,10 +244,16 @@ fn dev_source(image: &ImageSource, mount: bool) -> Option<SourceMount> {
     }
 }
 
-fn server(c: &Config, name: &str, s: &config::Server, build: Option<&BuildFacts>) -> Component {
+fn server(
+    c: &Config,
+    plans: &Plans,
+    name: &str,
+    s: &config::Server,
+    build: Option<&BuildFacts>,
+) -> Component {
     let port = s.port.unwrap_or(8000) as u16;
     let stdio = s.transport == config::Transport::Stdio;
-    let mut image = image_source(name, build, s.image.as_deref());
+    let mut image = image_source(plans, name, build, s.image.as_deref());
     if let (true, ImageSource::Prebuilt { image: base }) = (stdio, &image) {
         image = ImageSource::Bridged {
             base: base.clone(),
@@ -247,13 +280,13 @@ fn server(c: &Config, name: &str, s: &config::Server, build: Option<&BuildFacts>
         _ => None,
     };
     let command = match &bridge {
-        Some(b) => {
-            let python = match image {
-                ImageSource::Bridged { .. } => format!("{BRIDGE_VENV}/bin/python"),
-                _ => "python".to_string(),
-            };
-            Some(bridge_command(b, &python, port, &endpoint))
-        }
+        // The bridge runs from its own environment, in rendered and bridged images alike.
+        Some(b) => Some(bridge_command(
+            b,
+            &format!("{BRIDGE_VENV}/bin/python"),
+            port,
+            &endpoint,
+        )),
         None => s.command.clone(),
     };
     let health = match (s.health.as_str(), runtime) {
@@ -310,8 +343,14 @@ fn server(c: &Config, name: &str, s: &config::Server, build: Option<&BuildFacts>
     }
 }
 
-fn service(c: &Config, name: &str, s: &config::Service, build: Option<&BuildFacts>) -> Component {
-    let image = image_source(name, build, s.image.as_deref());
+fn service(
+    c: &Config,
+    plans: &Plans,
+    name: &str,
+    s: &config::Service,
+    build: Option<&BuildFacts>,
+) -> Component {
+    let image = image_source(plans, name, build, s.image.as_deref());
     let health = match &s.healthcheck {
         Some(test) if test.first().map(String::as_str) != Some("NONE") => {
             Health::Command { test: test.clone() }
@@ -396,7 +435,12 @@ fn bridge_command(b: &Bridge, python: &str, port: u16, endpoint: &str) -> Vec<St
         }
         Runtime::Node => {
             cmd.extend(["supergateway", "--stdio"].map(String::from));
-            cmd.push(format!("{}; kill -TERM 1", shell_words::join(&b.child)));
+            // The server's stderr goes to the container's (`docker logs`), whatever the
+            // bridge's log level.
+            cmd.push(format!(
+                "{} 2>/proc/1/fd/2; kill -TERM 1",
+                shell_words::join(&b.child)
+            ));
             cmd.extend(
                 [
                     "--outputTransport",

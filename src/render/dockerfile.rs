@@ -1,23 +1,40 @@
 //! Dockerfiles for python (uv) and node servers, and for bridged stdio images.
 
 use super::{header, health, Templates};
-use crate::model::{Component, ImageSource, Role, Runtime, Stack, APP_UID};
+use crate::model::{Component, ImageSource, Plan, Role, Runtime, Stack, APP_UID};
 use anyhow::Result;
 use minijinja::context;
 
 pub fn render(stack: &Stack, comp: &Component, templates: &Templates) -> Result<String> {
-    let (template, folder, base) = match &comp.image {
+    let (template, folder, base, plan) = match &comp.image {
         ImageSource::Rendered {
             runtime: Runtime::Python,
             folder,
+            plan: Plan::Python(plan),
             ..
-        } => ("Dockerfile.python", folder.as_str(), ""),
+        } => (
+            "Dockerfile.python",
+            folder.as_str(),
+            "",
+            minijinja::Value::from_serialize(plan),
+        ),
         ImageSource::Rendered {
             runtime: Runtime::Node,
             folder,
+            plan: Plan::Node(plan),
             ..
-        } => ("Dockerfile.node", folder.as_str(), ""),
-        ImageSource::Bridged { base, .. } => ("Dockerfile.bridge", "", base.as_str()),
+        } => (
+            "Dockerfile.node",
+            folder.as_str(),
+            "",
+            minijinja::Value::from_serialize(plan),
+        ),
+        ImageSource::Bridged { base, .. } => (
+            "Dockerfile.bridge",
+            "",
+            base.as_str(),
+            minijinja::Value::UNDEFINED,
+        ),
         _ => anyhow::bail!("{} has no rendered Dockerfile", comp.name),
     };
     let healthcheck = if comp.health_in_image {
@@ -36,6 +53,7 @@ pub fn render(stack: &Stack, comp: &Component, templates: &Templates) -> Result<
             images => &stack.images,
             uid => APP_UID,
             port => comp.port.unwrap_or(8000),
+            plan => plan,
             bridge => &comp.bridge,
             bridge_venv => health::BRIDGE_VENV,
             healthcheck => healthcheck,
@@ -45,14 +63,25 @@ pub fn render(stack: &Stack, comp: &Component, templates: &Templates) -> Result<
 }
 
 /// The ignore file read with the Dockerfile (BuildKit reads `<Dockerfile>.dockerignore`).
-pub fn ignore(stack: &Stack) -> String {
+/// Build output (`build/`, `dist/`) is left out only where the image builds it again: a
+/// Node project without a build script runs what it committed there.
+pub fn ignore(stack: &Stack, comp: &Component) -> String {
+    let rebuilt = match &comp.image {
+        ImageSource::Rendered {
+            plan: Plan::Node(p),
+            ..
+        } => p.build,
+        _ => true,
+    };
     let mut s = header(stack, "#");
     s += "# Kept out of the build context: local environments, secrets, VCS data and tests.\n";
-    for line in [
+    let mut lines = vec![
         ".venv",
+        "**/.venv",
         "**/__pycache__",
         "*.pyc",
         "node_modules",
+        "**/node_modules",
         ".git",
         ".gitignore",
         ".env",
@@ -65,10 +94,12 @@ pub fn ignore(stack: &Stack) -> String {
         ".pytest_cache",
         ".mypy_cache",
         ".ruff_cache",
-        "dist",
-        "build",
-        "Dockerfile*",
-    ] {
+    ];
+    if rebuilt {
+        lines.extend(["dist", "build"]);
+    }
+    lines.push("Dockerfile*");
+    for line in lines {
         s += line;
         s.push('\n');
     }

@@ -53,7 +53,7 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
             files.push(File::new(path, dockerfile::render(stack, comp, templates)?));
             files.push(File::new(
                 format!("{path}.dockerignore"),
-                dockerfile::ignore(stack),
+                dockerfile::ignore(stack, comp),
             ));
         }
     }

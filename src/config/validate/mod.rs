@@ -48,6 +48,8 @@ pub struct BuildFacts {
     pub runtime: Runtime,
     /// Python package below `src/` (affects the dev source mount).
     pub src_layout: bool,
+    pub python: Option<crate::config::build_facts::PythonFacts>,
+    pub node: Option<crate::config::build_facts::NodeFacts>,
 }
 
 /// Facts found while validating, and warnings worth printing.

@@ -59,7 +59,7 @@ pub(super) fn build_folder(
     let has = |f: &str| dir.join(f).is_file();
     let detected = if has("Dockerfile") {
         Some(Runtime::Dockerfile)
-    } else if has("pyproject.toml") && has("uv.lock") {
+    } else if has("pyproject.toml") || has("requirements.txt") {
         Some(Runtime::Python)
     } else if has("package.json") {
         Some(Runtime::Node)
@@ -70,25 +70,19 @@ pub(super) fn build_folder(
         Runtime::Auto => match detected {
             Some(r) => r,
             None => {
-                let hint = if has("pyproject.toml") {
-                    "found pyproject.toml but no uv.lock: run `uv lock` in that folder"
-                } else {
-                    "add a Dockerfile, a pyproject.toml with uv.lock, or a package.json, or set `runtime`"
-                };
+                let hint = "add a Dockerfile, a pyproject.toml (with uv.lock) or requirements.txt, or a package.json, or set `runtime`";
                 ck.err(key, format!("cannot tell the runtime of `{folder}`"))
                     .help = Some(hint.into());
                 return None;
             }
         },
         Runtime::Python => {
-            for f in ["pyproject.toml", "uv.lock"] {
-                if !has(f) {
-                    ck.err(
-                        p.key("runtime"),
-                        format!("runtime python needs `{folder}/{f}`"),
-                    )
-                    .help = Some("python servers are built with uv: run `uv lock` there".into());
-                }
+            if !has("pyproject.toml") && !has("requirements.txt") {
+                ck.err(
+                    p.key("runtime"),
+                    format!("runtime python needs `{folder}/pyproject.toml` or `{folder}/requirements.txt`"),
+                )
+                .help = Some("python servers are built with uv: `uv init` makes a pyproject.toml, `uv lock` pins it".into());
             }
             Runtime::Python
         }
@@ -99,14 +93,6 @@ pub(super) fn build_folder(
                     format!("runtime node needs `{folder}/package.json`"),
                 );
             }
-            if !has("package-lock.json") {
-                ck.err(
-                    p.key("runtime"),
-                    format!("runtime node needs `{folder}/package-lock.json`"),
-                )
-                .help =
-                    Some("the image installs with `npm ci`: run `npm install` there once".into());
-            }
             Runtime::Node
         }
         Runtime::Dockerfile => {
@@ -116,18 +102,15 @@ pub(super) fn build_folder(
             Runtime::Dockerfile
         }
     };
-    if runtime == Runtime::Auto && resolved == Runtime::Node && !has("package-lock.json") {
-        ck.err(
-            key,
-            format!("`{folder}` has package.json but no package-lock.json"),
-        )
-        .help = Some("the image installs with `npm ci`: run `npm install` there once".into());
+    let (facts, findings) = crate::config::build_facts::gather(&ck.source.dir, &rel, resolved);
+    for f in findings {
+        if f.error {
+            ck.err(key.clone(), f.message).help = Some(f.help);
+        } else {
+            ck.warn(key.clone(), f.message, f.help);
+        }
     }
-    Some(BuildFacts {
-        folder: rel,
-        runtime: resolved,
-        src_layout: dir.join("src").is_dir(),
-    })
+    Some(facts)
 }
 
 /// Checks a folder path relative to the config: no escape, safe characters, and (if `must_exist`)

@@ -1,0 +1,143 @@
+//! How a rendered image installs and builds its project: decided here from the folder's
+//! facts, so templates only print it.
+
+use crate::config::build_facts::{minor_of, minor_satisfies, NodeFacts, PythonDeps, PythonFacts};
+
+/// The build steps of a rendered Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Plan {
+    Python(PythonPlan),
+    Node(NodePlan),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PythonPlan {
+    /// The base image of both stages.
+    pub image: String,
+    pub deps: PythonDeps,
+    /// uv installs the project itself (it has a build system).
+    pub package: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NodePlan {
+    /// `npm run build` in the build stage.
+    pub build: bool,
+    /// The build stage installs development dependencies (for `build` or `prepare`) and
+    /// prunes them after.
+    pub dev_deps: bool,
+    /// The workspace member's folder inside the build context (the workspace root).
+    pub member: Option<String>,
+}
+
+/// Minor versions a `python:3.X-slim` image exists for, newest last.
+const PYTHON_MINORS: std::ops::RangeInclusive<u32> = 9..=14;
+
+/// The Python plan. `configured` is `images.python` when the config sets it; otherwise the
+/// image follows the project: `.python-version` when `requires-python` allows it, else the
+/// default image when it does, else the newest minor that does.
+pub fn python(facts: Option<&PythonFacts>, configured: Option<&str>, default: &str) -> PythonPlan {
+    let deps = facts.map_or(PythonDeps::UvLock, |f| f.deps);
+    let package = facts.is_some_and(|f| f.package);
+    let image = match configured {
+        Some(img) => img.to_string(),
+        None => choose_python_image(facts, default),
+    };
+    PythonPlan {
+        image,
+        deps,
+        package,
+    }
+}
+
+fn choose_python_image(facts: Option<&PythonFacts>, default: &str) -> String {
+    let Some(f) = facts else {
+        return default.to_string();
+    };
+    let allowed = |m: (u32, u32)| {
+        f.requires_python
+            .as_deref()
+            .is_none_or(|spec| minor_satisfies(spec, m))
+    };
+    let tag = |(major, minor): (u32, u32)| format!("python:{major}.{minor}-slim");
+    if let Some(m) = f.python_version.as_deref().and_then(minor_of) {
+        if m.0 == 3 && allowed(m) {
+            return tag(m);
+        }
+    }
+    let default_minor = default.rsplit_once(':').and_then(|(_, t)| minor_of(t));
+    if default_minor.is_none_or(allowed) {
+        return default.to_string();
+    }
+    PYTHON_MINORS
+        .rev()
+        .map(|m| (3, m))
+        .find(|m| allowed(*m))
+        .map_or_else(|| default.to_string(), tag)
+}
+
+pub fn node(facts: Option<&NodeFacts>) -> NodePlan {
+    NodePlan {
+        build: facts.is_some_and(|f| f.build_script),
+        dev_deps: facts.is_some_and(|f| f.build_script || f.prepare_script),
+        member: facts.and_then(|f| f.member.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(version: Option<&str>, requires: Option<&str>) -> PythonFacts {
+        PythonFacts {
+            deps: PythonDeps::UvLock,
+            package: false,
+            python_version: version.map(String::from),
+            requires_python: requires.map(String::from),
+        }
+    }
+
+    const DEFAULT: &str = "python:3.12-slim";
+
+    #[test]
+    fn python_version_file_picks_the_tag() {
+        let f = facts(Some("3.11"), Some(">=3.10"));
+        assert_eq!(python(Some(&f), None, DEFAULT).image, "python:3.11-slim");
+        let f = facts(Some("3.10.4"), None);
+        assert_eq!(python(Some(&f), None, DEFAULT).image, "python:3.10-slim");
+    }
+
+    #[test]
+    fn requires_python_overrules_a_version_file_it_excludes() {
+        let f = facts(Some("3.9"), Some(">=3.10"));
+        assert_eq!(python(Some(&f), None, DEFAULT).image, DEFAULT);
+        let f = facts(None, Some(">=3.10,<3.12"));
+        assert_eq!(python(Some(&f), None, DEFAULT).image, "python:3.11-slim");
+        let f = facts(None, Some(">=3.13"));
+        assert_eq!(python(Some(&f), None, DEFAULT).image, "python:3.14-slim");
+    }
+
+    #[test]
+    fn a_configured_image_wins() {
+        let f = facts(Some("3.10"), Some("==3.10.*"));
+        assert_eq!(
+            python(Some(&f), Some("mirror/python:3.11"), DEFAULT).image,
+            "mirror/python:3.11"
+        );
+    }
+
+    #[test]
+    fn node_builds_with_dev_dependencies_only_when_a_script_needs_them() {
+        let mut f = NodeFacts {
+            build_script: false,
+            prepare_script: false,
+            member: None,
+        };
+        assert!(!node(Some(&f)).dev_deps);
+        f.prepare_script = true;
+        assert!(node(Some(&f)).dev_deps && !node(Some(&f)).build);
+        f.build_script = true;
+        assert!(node(Some(&f)).build);
+    }
+}
