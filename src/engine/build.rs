@@ -234,7 +234,13 @@ mod tests {
         let hash = || context_hash(&context_tar(&src, &df).unwrap());
         let first = hash();
         // Times do not count: the same content is the same image.
-        std::fs::write(src.join("server.py"), "print(1)\n").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
+        std::fs::File::options()
+            .write(true)
+            .open(src.join("server.py"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
         assert_eq!(hash(), first);
         // An ignored file does not count.
         std::fs::write(src.join("debug.log"), "noise").unwrap();

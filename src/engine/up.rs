@@ -1,5 +1,6 @@
-//! `up`: network, volumes, images, then containers in dependency order, changing only what
-//! changed (by Compose's config hash), waiting for health where the file says so.
+//! `up`: network, volumes, images (built again when their context changed), then containers in
+//! dependency order, changing only what changed (by Compose's config hash, which covers the
+//! image), a running gateway reloaded when its config changed, and health waited for.
 
 use super::container::{config_hash, Context};
 use super::progress::{Progress, Reporter};
