@@ -69,6 +69,9 @@ pub async fn ensure(
                     })
                     .await;
                     match result {
+                        Ok(()) if reason.starts_with("Rebuilding") => {
+                            step.done("Rebuilt (build context changed)")
+                        }
                         Ok(()) => step.done("Built"),
                         Err(e) => {
                             step.failed("Build failed");

@@ -146,12 +146,14 @@ pub async fn report(
     let width = rows.iter().map(|r| r.container.len()).max().unwrap_or(0);
     text += "\n  every service:\n";
     for r in &rows {
-        text += &format!(
-            "    {:<width$}  {:<10} {}\n",
+        let line = format!(
+            "    {:<width$}  {:<10} {}",
             r.container,
             r.state,
             if r.health == "-" { "" } else { &r.health }
         );
+        text += line.trim_end();
+        text += "\n";
     }
     for f in failures {
         text += &format!("\n{}", last_logs(docker, &f.container).await);
