@@ -336,3 +336,135 @@ fn an_interrupted_up_is_finished_by_the_next() {
     assert_eq!(rows.len(), 9);
     assert!(rows.iter().all(|r| r["state"] == "running"), "{rows:?}");
 }
+
+fn image_exists(image: &str) -> bool {
+    Command::new("docker")
+        .args(["image", "inspect", image])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+fn container_id(p: &Project, name: &str) -> String {
+    p.containers()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, id)| id)
+        .unwrap_or_else(|| panic!("no container {name}"))
+}
+
+/// One stack through a day of edits: a changed command is built and started without
+/// `--build`; a server that dies at start is shown with its own error; a changed route reaches
+/// the running gateway; `down --remove-images` keeps the base images.
+#[test]
+fn up_picks_up_changes_shows_a_dying_server_and_down_keeps_base_images() {
+    let name = "mcpstackchange";
+    let p = Project::of("spike", name, 29480);
+    let main = format!("{name}-main:latest");
+    let gateway = format!("{name}-gateway-1");
+    let out = p.ok(&["up", "--detach"]);
+    assert!(
+        out.contains("all 1 server(s) answer MCP through the gateway"),
+        "{out}"
+    );
+    let gateway_id = container_id(&p, &gateway);
+
+    // A changed command, no --build: the image is built again and the container recreated.
+    // This command dies at start; `up` says so with the server's own words.
+    set(
+        &p.dir,
+        &["servers", "main", "command"],
+        serde_yaml::from_str("[python, -m, mcpstack_no_such_module]").unwrap(),
+    );
+    let o = p.mcpstack(&["up", "--detach"]);
+    let all = text_of(&o);
+    eprintln!("up with a dying server:\n{all}");
+    assert_eq!(o.status.code(), Some(3), "{all}");
+    assert!(
+        all.contains(&format!("Image {main}  Rebuilt (build context changed)")),
+        "{all}"
+    );
+    assert!(
+        all.contains("1 of 2 service(s) did not become healthy: main"),
+        "{all}"
+    );
+    assert!(all.contains(&format!("{name}-main-1 exited")), "{all}");
+    assert!(
+        all.contains(&format!("last log lines of {name}-main-1")),
+        "{all}"
+    );
+    assert!(
+        all.contains("No module named mcpstack_no_such_module"),
+        "the server's own error: {all}"
+    );
+    // Every service's state, the healthy gateway included.
+    let states = &all[all.find("every service:").expect("a state list")..];
+    assert!(
+        states.contains(&gateway) && states.contains("running"),
+        "{all}"
+    );
+
+    // The command fixed and the route renamed, still no --build: the server is rebuilt (from
+    // the cache) and the running gateway, not recreated, serves the new path.
+    set(
+        &p.dir,
+        &["servers", "main", "command"],
+        serde_yaml::from_str("[python, -m, main_server]").unwrap(),
+    );
+    set(&p.dir, &["servers", "main", "path"], "/renamed/".into());
+    let out = p.ok(&["up", "--detach"]);
+    assert!(
+        out.contains(&format!(
+            "Container {gateway}  Reloaded (nginx config changed)"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("1 reloaded"), "{out}");
+    assert!(
+        out.contains("all 1 server(s) answer MCP through the gateway"),
+        "the check reached /renamed/: {out}"
+    );
+    assert_eq!(
+        container_id(&p, &gateway),
+        gateway_id,
+        "the gateway was recreated"
+    );
+    // ...and no longer the old one.
+    let code = Command::new("curl")
+        .args([
+            "-sk",
+            "--resolve",
+            "mcp.local:29843:127.0.0.1",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "POST",
+            "https://mcp.local:29843/main/",
+        ])
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&code.stdout), "404");
+
+    // Nothing changed: nothing is built, reloaded or recreated.
+    let out = p.ok(&["up", "--detach", "--no-check"]);
+    assert!(
+        out.contains("0 created, 0 started, 0 removed, 2 unchanged ("),
+        "{out}"
+    );
+    assert!(!out.contains("Built"), "{out}");
+
+    // down --remove-images: the image built here goes, the base images stay.
+    let out = p.ok(&["down", "--remove-images"]);
+    assert!(out.contains(&format!("image {main}  Removed")), "{out}");
+    assert!(!image_exists(&main));
+    for (var, default) in [
+        ("MCPSTACK_TEST_NGINX_IMAGE", "mcpstack-test/nginx:1.22"),
+        ("MCPSTACK_TEST_PYTHON_IMAGE", "mcpstack-test/python:3.11"),
+    ] {
+        let image = std::env::var(var).unwrap_or_else(|_| default.to_string());
+        assert!(image_exists(&image), "down --remove-images removed {image}");
+    }
+}

@@ -403,7 +403,14 @@ fn gateway_carries_every_transport_correctly() {
     // nginx -t in the gateway image, and the TLS settings under a scan.
     must(
         "docker",
-        &["exec", &stack.gateway_container(), "nginx", "-t"],
+        &[
+            "exec",
+            &stack.gateway_container(),
+            "nginx",
+            "-t",
+            "-c",
+            "/etc/nginx/mcpstack/nginx.conf",
+        ],
         &stack.dir,
     );
     let scan = must(

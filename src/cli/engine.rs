@@ -1,23 +1,25 @@
 //! `up`, `down`, `ps`, `logs`: the rendered stack on the Docker Engine.
 
+mod progress;
+
 use super::{say, Out};
-use crate::engine::{self, DownOptions, LogsOptions, Target, UpOptions};
+use crate::engine::{self, DownOptions, LogsOptions, Reporter, Silent, Target, UpOptions};
 use crate::error::{Error, Result};
 use crate::output::{self, State};
 use crate::pipeline::{CertOptions, Project};
 
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  mcpstack up --detach                         production profile\n  mcpstack up --profile production --profile monitoring --detach\n  mcpstack up --profile dev --build"
+    after_help = "Builds, creates and starts the stack, waits for its health checks, then checks every server through the gateway.\n\nImages mcpstack builds are built again when their build context (the server's folder as the Dockerfile's ignore file filters it, and the Dockerfile) changed; containers whose configuration or image changed are recreated; a running gateway reloads a changed nginx config. When a service does not become healthy, up shows every service's state and the failing containers' last log lines, and exits 3.\n\nWithout --detach, up then follows the stack's logs, as docker compose up does; Ctrl-C stops following and leaves the stack running (unlike docker compose, which stops it): `mcpstack down` stops it. With --detach, up returns after the check.\n\nExamples:\n  mcpstack up --detach                         production profile\n  mcpstack up --profile production --profile monitoring --detach\n  mcpstack up --profile dev --build"
 )]
 pub struct UpArgs {
     /// Profiles to start [default: production]
     #[arg(long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,
-    /// Build images even if they exist
+    /// Build images even if they are current
     #[arg(long)]
     pub build: bool,
-    /// Return once the stack is up instead of following its logs
+    /// Return after the check instead of following the logs (Ctrl-C leaves the stack running)
     #[arg(long, short)]
     pub detach: bool,
     /// Skip the final check of every server through the gateway
@@ -34,7 +36,7 @@ pub struct DownArgs {
     /// Also remove the project's named volumes (their data is lost)
     #[arg(long)]
     pub volumes: bool,
-    /// Also remove the images the containers used
+    /// Also remove the images mcpstack built for this project (never base or pulled images)
     #[arg(long)]
     pub remove_images: bool,
 }
@@ -118,18 +120,27 @@ pub fn up(
             build: args.build,
             verbose: out.verbose,
             wait: !args.no_wait,
-            quiet: out.quiet,
+        };
+        let reporter: Box<dyn Reporter> = if out.quiet {
+            Box::new(Silent)
+        } else {
+            Box::new(progress::Terminal::new())
         };
         // Ctrl-C stops here; what exists is left for the next `up` to finish.
         let report = tokio::select! {
-            r = engine::up(&docker, &t, &opts) => r?,
+            r = engine::up(&docker, &t, &opts, reporter.as_ref()) => r?,
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("interrupted: the stack is partly started; run `mcpstack up` again to finish it");
                 std::process::exit(130);
             }
         };
+        let reloaded = if report.reloaded.is_empty() {
+            String::new()
+        } else {
+            format!(", {} reloaded", report.reloaded.len())
+        };
         out.info(format!(
-            "project {}: {} created, {} started, {} removed, {} unchanged ({:.2}s)",
+            "project {}: {} created, {} started, {} removed, {} unchanged{reloaded} ({:.2}s)",
             t.project,
             report.created.len(),
             report.started.len(),
@@ -161,7 +172,13 @@ pub fn up(
                 follow: true,
                 tail: Some("0".into()),
             };
-            engine::logs(&docker, &t.project, &opts, |l| say(&format!("{l}\n"))).await?;
+            // Ctrl-C ends following; the stack keeps running.
+            tokio::select! {
+                r = engine::logs(&docker, &t.project, &opts, |l| say(&format!("{l}\n"))) => r?,
+                _ = tokio::signal::ctrl_c() => {
+                    out.info("stopped following the logs; the stack keeps running (`mcpstack down` stops it)");
+                }
+            }
         }
         Ok::<_, anyhow::Error>(())
     })?;

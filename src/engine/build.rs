@@ -7,6 +7,7 @@ use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
 use bollard::Docker;
 use futures_util::StreamExt;
 use globset::{Glob, GlobMatcher};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -55,8 +56,10 @@ impl Ignore {
     }
 }
 
-/// The build context: the folder's files less the ignored ones, plus the Dockerfile.
-fn context_tar(folder: &Path, dockerfile: &Path) -> Result<Vec<u8>> {
+/// The build context: the folder's files less the ignored ones, plus the Dockerfile. The
+/// archive is deterministic (sorted names, fixed times and owners), so its hash changes exactly
+/// when a file, a name, an executable bit, the ignore file's effect or the Dockerfile changes.
+pub fn context_tar(folder: &Path, dockerfile: &Path) -> Result<Vec<u8>> {
     let ignore = Ignore::load(dockerfile)?;
     let mut tar = tar::Builder::new(Vec::new());
     tar.mode(tar::HeaderMode::Deterministic);
@@ -90,16 +93,24 @@ fn context_tar(folder: &Path, dockerfile: &Path) -> Result<Vec<u8>> {
     Ok(tar.into_inner()?)
 }
 
-/// Builds `tag` from `folder` with `dockerfile`. `on_line` receives build output lines.
+/// What an image built from `context` (from [`context_tar`]) is: stored on the image as a label,
+/// compared by `up` to decide whether to build again. Build arguments would go in here too;
+/// mcpstack renders none.
+pub fn context_hash(context: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"mcpstack build context v1\0");
+    h.update(context);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Builds `tag` from the build context `body`. `on_line` receives build output lines.
 pub async fn build(
     docker: &Docker,
     tag: &str,
-    folder: &Path,
-    dockerfile: &Path,
+    body: Vec<u8>,
     labels: HashMap<String, String>,
     mut on_line: impl FnMut(&str),
 ) -> Result<()> {
-    let body = context_tar(folder, dockerfile)?;
     let session = format!(
         "mcpstack-{}-{}",
         std::process::id(),
@@ -209,5 +220,39 @@ mod tests {
         assert!(!ig.excludes(Path::new("keep.pem")));
         assert!(ig.excludes(Path::new("tests/test_a.py")));
         assert!(!ig.excludes(Path::new("src/pkg/server.py")));
+    }
+
+    #[test]
+    fn the_context_hash_follows_content_the_dockerfile_and_the_ignore_file_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        let df = dir.path().join("Dockerfile");
+        std::fs::write(&df, "FROM scratch\n").unwrap();
+        std::fs::write(format!("{}.dockerignore", df.display()), "*.log\n").unwrap();
+        std::fs::write(src.join("server.py"), "print(1)\n").unwrap();
+        let hash = || context_hash(&context_tar(&src, &df).unwrap());
+        let first = hash();
+        // Times do not count: the same content is the same image.
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
+        std::fs::File::options()
+            .write(true)
+            .open(src.join("server.py"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert_eq!(hash(), first);
+        // An ignored file does not count.
+        std::fs::write(src.join("debug.log"), "noise").unwrap();
+        assert_eq!(hash(), first);
+        // A source change, a new file and a Dockerfile change each do.
+        std::fs::write(src.join("server.py"), "print(2)\n").unwrap();
+        let edited = hash();
+        assert_ne!(edited, first);
+        std::fs::write(src.join("extra.py"), "").unwrap();
+        let added = hash();
+        assert_ne!(added, edited);
+        std::fs::write(&df, "FROM scratch\nCMD [\"x\"]\n").unwrap();
+        assert_ne!(hash(), added);
     }
 }

@@ -73,6 +73,7 @@ impl Context<'_> {
         hash: &str,
     ) -> Result<ContainerCreateBody> {
         let mut labels = labels::base(self.project);
+        labels.extend(spec.labels.clone());
         labels.insert(labels::SERVICE.into(), name.into());
         labels.insert(labels::NUMBER.into(), n.to_string());
         labels.insert(labels::ONEOFF.into(), "False".into());

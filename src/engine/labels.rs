@@ -19,6 +19,13 @@ pub const VOLUME: &str = "com.docker.compose.volume";
 pub const COMPOSE_VERSION: &str = "2.20.0";
 /// Which mcpstack made it.
 pub const MADE_BY: &str = "dev.mcpstack.version";
+/// On images mcpstack builds: the project that built it (`down --remove-images` removes only
+/// these) and the hash of what it was built from (`up` builds again when it differs).
+pub const BUILT_FOR: &str = "dev.mcpstack.built-for";
+pub const BUILD_HASH: &str = "dev.mcpstack.build-hash";
+/// On a gateway service (set in compose.yaml): the nginx config file, inside the container, that
+/// `up` reloads when it changed.
+pub const NGINX_CONFIG: &str = "dev.mcpstack.nginx-config";
 
 /// `<project>-<service>-<n>`, as Compose v2 names containers.
 pub fn container_name(project: &str, service: &str, n: u32) -> String {

@@ -4,16 +4,20 @@
 mod build;
 mod connect;
 mod container;
+mod images;
 pub mod interpolate;
 mod labels;
 mod ops;
 mod ports;
 mod progress;
+mod reload;
 pub mod spec;
 mod up;
+mod wait;
 
 pub use connect::connect;
 pub use ops::{down, logs, ps, DownOptions, LogsOptions, PsRow};
+pub use progress::{Reporter, Silent};
 pub use up::{up, UpOptions, UpReport};
 
 use std::path::PathBuf;

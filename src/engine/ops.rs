@@ -3,8 +3,9 @@
 use super::labels;
 use anyhow::{Context, Result};
 use bollard::query_parameters::{
-    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+    ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListNetworksOptionsBuilder,
+    ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveImageOptionsBuilder,
 };
 use bollard::Docker;
 use futures_util::StreamExt;
@@ -22,14 +23,13 @@ pub struct DownOptions {
     pub remove_images: bool,
 }
 
-/// Removes exactly the containers, networks (and volumes, images) of the project.
+/// Removes exactly the containers, networks (and volumes, images it built) of the project.
 pub async fn down(docker: &Docker, project: &str, opts: &DownOptions) -> Result<Vec<String>> {
     let mut removed = Vec::new();
     let list = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(&labels::project_filter(project))
         .build();
-    let mut images = Vec::new();
     for c in docker.list_containers(Some(list)).await? {
         let id = c.id.clone().unwrap_or_default();
         let name = c
@@ -38,9 +38,6 @@ pub async fn down(docker: &Docker, project: &str, opts: &DownOptions) -> Result<
             .and_then(|n| n.first())
             .map(|n| n.trim_start_matches('/').to_string())
             .unwrap_or(id.clone());
-        if let Some(img) = &c.image {
-            images.push(img.clone());
-        }
         docker
             .remove_container(
                 &id,
@@ -91,19 +88,51 @@ pub async fn down(docker: &Docker, project: &str, opts: &DownOptions) -> Result<
         }
     }
     if opts.remove_images {
-        images.sort();
-        images.dedup();
-        for img in images {
-            if docker
+        removed.extend(remove_built_images(docker, project).await?);
+    }
+    Ok(removed)
+}
+
+/// Removes the images mcpstack built for `project` (by their label), older builds included;
+/// never an image it did not build, such as a base image or a pulled one. An image still used
+/// by another container is kept.
+async fn remove_built_images(docker: &Docker, project: &str) -> Result<Vec<String>> {
+    let filter = HashMap::from([(
+        "label".to_string(),
+        vec![format!("{}={project}", labels::BUILT_FOR)],
+    )]);
+    let images = docker
+        .list_images(Some(
+            ListImagesOptionsBuilder::default()
+                .all(false)
+                .filters(&filter)
+                .build(),
+        ))
+        .await?;
+    let mut removed = Vec::new();
+    for img in images {
+        let tags: Vec<&String> = img
+            .repo_tags
+            .iter()
+            .filter(|t| t.as_str() != "<none>:<none>")
+            .collect();
+        let names: Vec<&str> = if tags.is_empty() {
+            vec![img.id.as_str()]
+        } else {
+            tags.iter().map(|t| t.as_str()).collect()
+        };
+        for name in names {
+            let gone = docker
                 .remove_image(
-                    &img,
+                    name,
                     Some(RemoveImageOptionsBuilder::default().build()),
                     None,
                 )
                 .await
-                .is_ok()
-            {
-                removed.push(format!("image {img}"));
+                .is_ok();
+            if gone {
+                let shown = name.strip_prefix("sha256:").map_or(name, |id| &id[..12]);
+                removed.push(format!("image {shown}"));
             }
         }
     }

@@ -1,110 +1,87 @@
-//! What `up` shows, as `docker compose up` does: a line per step with its state and elapsed
-//! time; spinners on a terminal, plain lines otherwise.
+//! What `up` tells as it goes, through a [`Reporter`] the caller hands in: the engine says
+//! which step began and how it ended; the caller decides how that looks (spinners, plain
+//! lines, nothing).
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-pub struct Progress {
-    multi: Option<MultiProgress>,
-    quiet: bool,
+/// Receives `up`'s progress. Steps are numbered so a reporter can follow several at once.
+pub trait Reporter: Sync {
+    /// A step began: building an image, starting a container, waiting for health.
+    fn begin(&self, step: usize, label: &str, state: &str);
+    /// The step ended with `state` ("Started", "Build failed") after `elapsed`.
+    fn end(&self, step: usize, label: &str, state: &str, ok: bool, elapsed: Duration);
+    /// Something that took no time worth showing ("Network x  Created").
+    fn line(&self, text: &str);
+    /// Output of a step (build logs, with `--verbose`).
+    fn detail(&self, text: &str);
 }
 
-/// One step under way (building an image, starting a container, waiting for health).
-pub struct Step {
+/// A reporter that shows nothing.
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn begin(&self, _: usize, _: &str, _: &str) {}
+    fn end(&self, _: usize, _: &str, _: &str, _: bool, _: Duration) {}
+    fn line(&self, _: &str) {}
+    fn detail(&self, _: &str) {}
+}
+
+/// The engine's side: numbers steps and times them.
+pub struct Progress<'a> {
+    reporter: &'a dyn Reporter,
+    next: AtomicUsize,
+}
+
+/// One step under way.
+pub struct Step<'a> {
+    reporter: &'a dyn Reporter,
+    id: usize,
     label: String,
     start: Instant,
-    bar: Option<ProgressBar>,
-    quiet: bool,
 }
 
-impl Progress {
-    /// Spinners when standard output is a terminal; nothing at all when `quiet`.
-    pub fn new(quiet: bool) -> Progress {
-        let tty = std::io::stdout().is_terminal() && !quiet;
+impl<'a> Progress<'a> {
+    pub fn new(reporter: &'a dyn Reporter) -> Progress<'a> {
         Progress {
-            multi: tty.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout())),
-            quiet,
+            reporter,
+            next: AtomicUsize::new(0),
         }
     }
 
-    fn plain(&self, line: &str) {
-        if !self.quiet {
-            crate::cli::say(&format!("{line}\n"));
-        }
-    }
-
-    /// A step begins: a spinner with `state`, or nothing on a plain output.
-    pub fn start(&self, label: impl Into<String>, state: &str) -> Step {
+    pub fn start(&self, label: impl Into<String>, state: &str) -> Step<'a> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
         let label = label.into();
-        let bar = self.multi.as_ref().map(|m| {
-            let bar = m.add(ProgressBar::new_spinner());
-            bar.set_style(
-                ProgressStyle::with_template(" {spinner} {msg}  {elapsed}").expect("template"),
-            );
-            bar.set_message(format!("{label}  {state}"));
-            bar.enable_steady_tick(Duration::from_millis(100));
-            bar
-        });
+        self.reporter.begin(id, &label, state);
         Step {
+            reporter: self.reporter,
+            id,
             label,
             start: Instant::now(),
-            bar,
-            quiet: self.quiet,
         }
     }
 
-    /// A line for something that took no time worth showing.
     pub fn line(&self, text: impl AsRef<str>) {
-        let line = format!(" ✔ {}", text.as_ref());
-        match &self.multi {
-            Some(m) => {
-                let _ = m.println(line);
-            }
-            None => self.plain(&line),
-        }
+        self.reporter.line(text.as_ref());
     }
 
-    /// Output from a step (build logs with --verbose).
     pub fn detail(&self, text: impl AsRef<str>) {
-        match &self.multi {
-            Some(m) => {
-                let _ = m.println(text.as_ref());
-            }
-            None => self.plain(text.as_ref()),
-        }
+        self.reporter.detail(text.as_ref());
     }
 }
 
-impl Step {
+impl Step<'_> {
     pub fn elapsed(&self) -> Duration {
         self.start.elapsed()
     }
 
-    /// The step ended with `state` (e.g. "Started"): the line stays, with the time it took.
     pub fn done(self, state: &str) {
-        let line = format!(
-            " ✔ {}  {state}  {:.1}s",
-            self.label,
-            self.start.elapsed().as_secs_f64()
-        );
-        self.finish(line);
+        self.reporter
+            .end(self.id, &self.label, state, true, self.start.elapsed());
     }
 
-    /// The step failed: the spinner stops with a cross (the error is reported by the caller).
     pub fn failed(self, state: &str) {
-        let line = format!(" ✘ {}  {state}", self.label);
-        self.finish(line);
-    }
-
-    fn finish(self, line: String) {
-        match self.bar {
-            Some(bar) => {
-                bar.set_style(ProgressStyle::with_template("{msg}").expect("template"));
-                bar.finish_with_message(line);
-            }
-            None if !self.quiet => crate::cli::say(&format!("{line}\n")),
-            None => {}
-        }
+        self.reporter
+            .end(self.id, &self.label, state, false, self.start.elapsed());
     }
 }

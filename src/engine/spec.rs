@@ -73,6 +73,9 @@ pub struct ServiceSpec {
     pub deploy: Option<DeploySpec>,
     #[serde(default)]
     pub logging: Option<LoggingSpec>,
+    /// Left out of the config hash when empty, so containers made before labels existed stay.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -1,32 +1,32 @@
-//! `up`: network, volumes, images, then containers in dependency order, changing only what
-//! changed (by Compose's config hash), waiting for health where the file says so.
+//! `up`: network, volumes, images (built again when their context changed), then containers in
+//! dependency order, changing only what changed (by Compose's config hash, which covers the
+//! image), a running gateway reloaded when its config changed, and health waited for.
 
-use super::build::build;
 use super::container::{config_hash, Context};
-use super::labels;
-use super::progress::Progress;
+use super::progress::{Progress, Reporter};
+use super::reload::{reload, Outcome};
 use super::spec::ServiceSpec;
+use super::wait::{report as failure_report, wait_healthy, Failure};
 use super::Target;
+use super::{images, labels};
 use anyhow::{anyhow, bail, Context as _, Result};
 use bollard::models::{ContainerSummary, NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+    StopContainerOptionsBuilder,
 };
 use bollard::Docker;
-use futures_util::{future::try_join_all, StreamExt};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
+use futures_util::future::{join_all, try_join_all};
+use std::collections::{BTreeSet, HashMap};
 
 pub struct UpOptions {
     pub profiles: Vec<String>,
-    /// Build images even if they exist.
+    /// Build images even if they are current.
     pub build: bool,
+    /// Pass build output to the reporter.
     pub verbose: bool,
     /// Wait for every health check (dependencies are always waited for).
     pub wait: bool,
-    /// No progress output (errors are still returned).
-    pub quiet: bool,
 }
 
 #[derive(Default, Debug)]
@@ -35,11 +35,16 @@ pub struct UpReport {
     pub started: Vec<String>,
     pub removed: Vec<String>,
     pub unchanged: Vec<String>,
+    /// Gateway containers whose nginx loaded a changed config.
+    pub reloaded: Vec<String>,
 }
 
 impl UpReport {
     pub fn changed(&self) -> bool {
-        !(self.created.is_empty() && self.started.is_empty() && self.removed.is_empty())
+        !(self.created.is_empty()
+            && self.started.is_empty()
+            && self.removed.is_empty()
+            && self.reloaded.is_empty())
     }
 }
 
@@ -68,7 +73,7 @@ fn levels(t: &Target, selected: &BTreeSet<String>) -> Result<Vec<Vec<String>>> {
     Ok(out)
 }
 
-async fn ensure_network(docker: &Docker, t: &Target, p: &Progress) -> Result<()> {
+async fn ensure_network(docker: &Docker, t: &Target, p: &Progress<'_>) -> Result<()> {
     let spec = t.file.networks.get("default");
     let name = spec
         .and_then(|n| n.name.clone())
@@ -109,7 +114,7 @@ async fn ensure_volumes(
     docker: &Docker,
     t: &Target,
     selected: &BTreeSet<String>,
-    p: &Progress,
+    p: &Progress<'_>,
 ) -> Result<()> {
     let used: BTreeSet<&str> = selected
         .iter()
@@ -142,82 +147,6 @@ async fn ensure_volumes(
     Ok(())
 }
 
-/// Builds or pulls what is missing; returns image ids by service.
-async fn ensure_images(
-    docker: &Docker,
-    t: &Target,
-    selected: &BTreeSet<String>,
-    opts: &UpOptions,
-    p: &Progress,
-) -> Result<BTreeMap<String, String>> {
-    let mut ids = BTreeMap::new();
-    let mut built: BTreeMap<String, String> = BTreeMap::new();
-    for name in selected {
-        let spec = &t.file.services[name];
-        let present = docker.inspect_image(&spec.image).await.ok();
-        if let Some(b) = &spec.build {
-            let key = format!("{}|{}", b.context, b.dockerfile);
-            if built.contains_key(&key) || (present.is_some() && !opts.build) {
-                // Already built in this run, or present and no --build asked.
-            } else {
-                let folder = t.dir.join(&b.context);
-                let dockerfile = folder.join(&b.dockerfile);
-                let step = p.start(format!("Image {}", spec.image), "Building");
-                let mut l = labels::base(&t.project);
-                l.insert(labels::SERVICE.into(), name.clone());
-                let verbose = opts.verbose;
-                let built_ok = build(docker, &spec.image, &folder, &dockerfile, l, |line| {
-                    if verbose {
-                        p.detail(format!("   {name} | {line}"));
-                    }
-                })
-                .await;
-                match built_ok {
-                    Ok(()) => step.done("Built"),
-                    Err(e) => {
-                        step.failed("Build failed");
-                        return Err(e);
-                    }
-                }
-                built.insert(key, spec.image.clone());
-            }
-        } else if present.is_none() {
-            pull(docker, &spec.image, p).await?;
-        }
-        let id = docker
-            .inspect_image(&spec.image)
-            .await
-            .with_context(|| format!("image {} of {name}", spec.image))?
-            .id
-            .unwrap_or_default();
-        ids.insert(name.clone(), id);
-    }
-    Ok(ids)
-}
-
-async fn pull(docker: &Docker, image: &str, p: &Progress) -> Result<()> {
-    let step = p.start(format!("Image {image}"), "Pulling");
-    let (name, tag) = match image.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
-        Some((n, t)) => (n, t),
-        None => (image, "latest"),
-    };
-    let opts = CreateImageOptionsBuilder::default()
-        .from_image(name)
-        .tag(tag)
-        .build();
-    let mut stream = docker.create_image(Some(opts), None, None);
-    while let Some(item) = stream.next().await {
-        if let Err(e) = item {
-            step.failed("Pull failed");
-            bail!(
-                "pulling {image} failed: {e}\n  = help: if this registry cannot be reached, point `images:` in mcp-stack.yaml at a mirror"
-            );
-        }
-    }
-    step.done("Pulled");
-    Ok(())
-}
-
 fn label<'a>(c: &'a ContainerSummary, key: &str) -> Option<&'a str> {
     c.labels
         .as_ref()
@@ -233,7 +162,7 @@ async fn apply_service(
     spec: &ServiceSpec,
     image_id: &str,
     existing: Vec<ContainerSummary>,
-    p: &Progress,
+    p: &Progress<'_>,
 ) -> Result<UpReport> {
     let ctx = Context {
         project: &t.project,
@@ -349,71 +278,14 @@ fn start_error(cname: &str, spec: &ServiceSpec, e: bollard::errors::Error) -> an
     anyhow!("starting {cname} failed: {text}")
 }
 
-/// Waits until every container of `name` is healthy; shows the last log lines if not.
-async fn wait_healthy(
+/// Applies the selected profiles of `t`; progress goes to `reporter`. Fails, after reporting
+/// every service's state, when a service does not become healthy.
+pub async fn up(
     docker: &Docker,
     t: &Target,
-    name: &str,
-    replicas: u32,
-    p: &Progress,
-) -> Result<()> {
-    let limit = Duration::from_secs(300);
-    let mut step = None;
-    for n in 1..=replicas {
-        let cname = labels::container_name(&t.project, name, n);
-        loop {
-            let c = docker.inspect_container(&cname, None).await?;
-            let state = c.state.unwrap_or_default();
-            let health = state.health.and_then(|h| h.status).map(|s| s.to_string());
-            let Some(health) = health.filter(|h| h != "none") else {
-                break;
-            };
-            if health == "healthy" {
-                break;
-            }
-            let waiting = step
-                .get_or_insert_with(|| p.start(format!("Service {name}"), "Waiting for health"));
-            let failure = if health == "unhealthy" {
-                Some(format!("{cname} is unhealthy"))
-            } else if state.running != Some(true) {
-                Some(format!("{cname} stopped while starting"))
-            } else if waiting.elapsed() > limit {
-                Some(format!("{cname} did not become healthy in {limit:?}"))
-            } else {
-                None
-            };
-            if let Some(f) = failure {
-                if let Some(s) = step.take() {
-                    s.failed("Unhealthy");
-                }
-                bail!("{f}\n{}", last_logs(docker, &cname).await);
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    }
-    if let Some(s) = step {
-        s.done("Healthy");
-    }
-    Ok(())
-}
-
-async fn last_logs(docker: &Docker, cname: &str) -> String {
-    let opts = LogsOptionsBuilder::default()
-        .stdout(true)
-        .stderr(true)
-        .tail("20")
-        .build();
-    let mut s = docker.logs(cname, Some(opts));
-    let mut out = format!("  last log lines of {cname}:\n");
-    while let Some(Ok(line)) = s.next().await {
-        for l in line.to_string().lines() {
-            out += &format!("  | {l}\n");
-        }
-    }
-    out
-}
-
-pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpReport> {
+    opts: &UpOptions,
+    reporter: &dyn Reporter,
+) -> Result<UpReport> {
     let selected: BTreeSet<String> = t
         .file
         .services
@@ -425,11 +297,11 @@ pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpRepor
         bail!("no service is in the profiles {:?}", opts.profiles);
     }
     let levels = levels(t, &selected)?;
-    let p = Progress::new(opts.quiet);
+    let p = Progress::new(reporter);
     let p = &p;
     ensure_network(docker, t, p).await?;
     ensure_volumes(docker, t, &selected, p).await?;
-    let images = ensure_images(docker, t, &selected, opts, p).await?;
+    let images = images::ensure(docker, t, &selected, opts, p).await?;
     let list = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(&labels::project_filter(&t.project))
@@ -458,19 +330,28 @@ pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpRepor
             let wait = awaited.contains(name.as_str());
             async move {
                 let r = apply_service(docker, t, name, spec, &image, existing, p).await?;
-                if wait {
-                    wait_healthy(docker, t, name, spec.replicas(), p).await?;
-                }
-                Ok::<_, anyhow::Error>(r)
+                let failed = if wait {
+                    wait_healthy(docker, t, name, spec.replicas(), p).await
+                } else {
+                    Vec::new()
+                };
+                Ok::<_, anyhow::Error>((r, failed))
             }
         });
-        for r in try_join_all(jobs).await? {
+        let mut failures: Vec<Failure> = Vec::new();
+        for (r, failed) in try_join_all(jobs).await? {
             report.created.extend(r.created);
             report.started.extend(r.started);
             report.removed.extend(r.removed);
             report.unchanged.extend(r.unchanged);
+            failures.extend(failed);
+        }
+        // What depends on a failed service cannot start: say where everything stands.
+        if !failures.is_empty() {
+            return Err(failure_report(docker, t, &selected, &failures).await);
         }
     }
+    reload_gateways(docker, t, &selected, &mut report, p).await?;
     // Everything with a health check, healthy: the stack is up only when its servers answer.
     let rest = all
         .iter()
@@ -479,6 +360,41 @@ pub async fn up(docker: &Docker, t: &Target, opts: &UpOptions) -> Result<UpRepor
             let replicas = t.file.services[name].replicas();
             async move { wait_healthy(docker, t, name, replicas, p).await }
         });
-    try_join_all(rest).await?;
+    let failures: Vec<Failure> = join_all(rest).await.into_iter().flatten().collect();
+    if !failures.is_empty() {
+        return Err(failure_report(docker, t, &selected, &failures).await);
+    }
     Ok(report)
+}
+
+/// Gateways that kept running load a changed nginx config; fresh ones note what they loaded.
+async fn reload_gateways(
+    docker: &Docker,
+    t: &Target,
+    selected: &BTreeSet<String>,
+    report: &mut UpReport,
+    p: &Progress<'_>,
+) -> Result<()> {
+    for name in selected {
+        let spec = &t.file.services[name];
+        let Some(config) = spec.labels.get(labels::NGINX_CONFIG) else {
+            continue;
+        };
+        for n in 1..=spec.replicas() {
+            let cname = labels::container_name(&t.project, name, n);
+            if !report.unchanged.contains(&cname) {
+                // Just started: nginx read the current file; note it (a gateway that died at
+                // start is reported by the health wait, not here).
+                let _ = reload(docker, &cname, config, true).await;
+                continue;
+            }
+            if reload(docker, &cname, config, false).await? == Outcome::Reloaded {
+                p.line(format!(
+                    "Container {cname}  Reloaded (nginx config changed)"
+                ));
+                report.reloaded.push(cname);
+            }
+        }
+    }
+    Ok(())
 }

@@ -76,6 +76,8 @@ struct Service {
     deploy: Option<Deploy>,
     #[serde(skip_serializing_if = "Option::is_none")]
     logging: Option<Logging>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    labels: BTreeMap<&'static str, &'static str>,
 }
 
 #[derive(Serialize)]
@@ -501,18 +503,21 @@ fn gateway(stack: &Stack, profile: &'static str) -> Service {
             Vec::new()
         },
         logging: production.then(logging),
+        // `mcpstack up` reloads this file in a running gateway when it changed.
+        labels: BTreeMap::from([("dev.mcpstack.nginx-config", GATEWAY_CONFIG)]),
         ..Service::default()
     }
 }
+
+/// The gateway's config, in its folder mounted whole: a file mount would keep the old file
+/// after `render` replaces it.
+const GATEWAY_CONFIG: &str = "/etc/nginx/mcpstack/nginx.conf";
 
 /// The gateway's files. Dev always uses the local certificate; production uses the
 /// certificate of `tls.mode`.
 fn gateway_volumes(stack: &Stack, production: bool) -> Vec<String> {
     let tls = &stack.gateway.tls;
-    let mut v: Vec<String> = vec![
-        "./nginx/nginx.conf:/etc/nginx/nginx.conf:ro".into(),
-        "./nginx/entrypoint.sh:/etc/nginx/mcpstack/entrypoint.sh:ro".into(),
-    ];
+    let mut v: Vec<String> = vec!["./nginx:/etc/nginx/mcpstack:ro".into()];
     match (production, tls.mode, &tls.manual_cert, &tls.manual_key) {
         (true, TlsMode::Manual, Some(cert), Some(key)) => {
             let up = to_project(stack);

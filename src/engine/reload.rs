@@ -1,0 +1,75 @@
+//! A running gateway picks up a changed nginx config without a restart.
+//!
+//! The gateway's service in compose.yaml names its config file with the label
+//! `dev.mcpstack.nginx-config`; the file sits in a bind-mounted folder, so the container sees
+//! a new `render` at once (a single-file mount would keep the replaced file's old inode). `up`
+//! then compares the file's checksum with the one nginx last loaded (noted in the container's
+//! `/tmp`) and, when it differs, runs `nginx -t` and `nginx -s reload` in the container. Open
+//! connections finish on the old workers; a config that fails `nginx -t` is not loaded and `up`
+//! fails with nginx's message.
+
+use anyhow::{anyhow, Result};
+use bollard::exec::{CreateExecOptions, StartExecResults};
+use bollard::Docker;
+use futures_util::StreamExt;
+
+/// `$1`: the config; `$2`: `loaded` to only note the checksum (nginx just started with it).
+/// Exit 0 and prints `reloaded` or nothing; exit 1 with nginx's message.
+const SCRIPT: &str = r#"f="$1"; mark=/tmp/mcpstack/loaded-config.cksum
+now=$(cksum < "$f") || exit 1
+[ "$(cat "$mark" 2>/dev/null)" = "$now" ] && exit 0
+if [ "$2" != loaded ]; then
+  nginx -t -q -c "$f" 2>&1 || exit 1
+  nginx -s reload -c "$f" 2>&1 || exit 1
+  echo reloaded
+fi
+mkdir -p /tmp/mcpstack && echo "$now" > "$mark"
+"#;
+
+/// What happened in one gateway container.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    Unchanged,
+    Reloaded,
+}
+
+/// Reloads `container`'s nginx if `config` changed since it was loaded. With `fresh` (the
+/// container was just started, so nginx read the current file) it only notes the checksum.
+pub async fn reload(
+    docker: &Docker,
+    container: &str,
+    config: &str,
+    fresh: bool,
+) -> Result<Outcome> {
+    let mode = if fresh { "loaded" } else { "check" };
+    let exec = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                cmd: Some(vec!["/bin/sh", "-c", SCRIPT, "reload", config, mode]),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let mut text = String::new();
+    if let StartExecResults::Attached { mut output, .. } = docker.start_exec(&exec.id, None).await?
+    {
+        while let Some(chunk) = output.next().await {
+            text += &chunk?.to_string();
+        }
+    }
+    let code = docker.inspect_exec(&exec.id).await?.exit_code.unwrap_or(-1);
+    if code != 0 {
+        return Err(anyhow!(
+            "the new gateway config was not loaded into {container}; it keeps serving the previous one:\n{}  = help: fix the cause above (a template in `templates:`?), render again and run `mcpstack up`",
+            text.lines().map(|l| format!("  | {l}\n")).collect::<String>()
+        ));
+    }
+    Ok(if text.contains("reloaded") {
+        Outcome::Reloaded
+    } else {
+        Outcome::Unchanged
+    })
+}
