@@ -18,7 +18,10 @@ fn a_lone_server_without_uv_lock_is_offered_with_the_command() {
     assert!(o.status.success(), "{err}");
     let all = format!("{out}{err}");
     assert!(!all.contains("left out weather"), "{all}");
-    assert!(all.contains("no uv.lock") && all.contains("run `uv lock`"), "{all}");
+    assert!(
+        all.contains("no uv.lock") && all.contains("run `uv lock`"),
+        "{all}"
+    );
     let config = std::fs::read_to_string(d.join("mcp-stack.yaml")).unwrap();
     assert!(config.contains("build: ./weather"), "{config}");
     let v = run(&["validate"], d);

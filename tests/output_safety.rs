@@ -154,3 +154,69 @@ fn written_files_keep_their_modes_and_no_temporary_file_is_left() {
         .collect();
     assert!(temps.is_empty(), "{temps:?}");
 }
+
+/// A stack large enough that a render takes a while: many servers, monitoring on.
+fn large(servers: usize, monitored: bool) -> String {
+    let mut s = String::from("version: 1\nname: demo\nservers:\n");
+    for i in 0..servers {
+        s.push_str(&format!(
+            "  s{i}:\n    image: example/s{i}:1\n    transport: streamable-http\n    port: 8000\n    health: none\n"
+        ));
+    }
+    if monitored {
+        s.push_str(MONITORED);
+    }
+    s
+}
+
+#[test]
+fn renders_killed_at_any_moment_are_completed_by_the_next_render_of_either_config() {
+    // Real kills (SIGKILL) of running renders, spread over the whole length of a render,
+    // alternating between two configs that write different sets of files. After every kill, the
+    // next render of either config must succeed without calling anything a hand edit, and
+    // `render --check` must then find the folder exactly as rendered.
+    let (_tmp, dir) = project(&large(150, false));
+    let configs = [large(150, false), large(150, true)];
+    let started = std::time::Instant::now();
+    assert_eq!(render(&dir, &[]).0, 0);
+    let length = started.elapsed();
+    let rounds = 40u32;
+    for i in 0..rounds {
+        fs::write(dir.join("mcp-stack.yaml"), &configs[(i % 2) as usize]).unwrap();
+        let mut child = bin()
+            .arg("render")
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env("MCPSTACK_CAROOT", test_caroot())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(length * i / rounds);
+        let _ = child.kill();
+        let _ = child.wait();
+        let next = &configs[((i / 2) % 2) as usize];
+        fs::write(dir.join("mcp-stack.yaml"), next).unwrap();
+        let (code, out) = render(&dir, &[]);
+        assert_eq!(code, 0, "round {i}: {out}");
+        assert!(!out.contains("by hand"), "round {i}: {out}");
+        let (code, out) = render(&dir, &["--check"]);
+        assert_eq!(code, 0, "round {i}: {out}");
+        let leftovers = temporary_files(&dir.join("deploy"));
+        assert!(leftovers.is_empty(), "round {i}: {leftovers:?}");
+    }
+}
+
+/// Temporary files of the writer anywhere below `dir`.
+fn temporary_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for e in fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
+        let path = e.path();
+        if e.file_type().unwrap().is_dir() {
+            found.extend(temporary_files(&path));
+        } else if e.file_name().to_string_lossy().ends_with(".tmp") {
+            found.push(path);
+        }
+    }
+    found
+}

@@ -5,10 +5,10 @@
 pub mod build;
 mod resolve;
 
-pub use build::{NodePlan, Plan, PythonPlan};
 pub use crate::units::{
     nginx_version_of_image, parse_bytes, parse_duration, parse_duration_ms, parse_version,
 };
+pub use build::{NodePlan, Plan, PythonPlan};
 pub use resolve::resolve;
 
 use crate::config::{Images, TlsMode, Transport};
