@@ -241,11 +241,7 @@ fn fetch(p: &Project, downloads: &Path, dir: &Path) -> Result<(), String> {
             unpack(&only_archive(".tar.gz")?)?;
         }
         Source::Npm(name, version) => {
-            ok_in(
-                "npm",
-                &["pack", "-q", &format!("{name}@{version}")],
-                &dl,
-            )?;
+            ok_in("npm", &["pack", "-q", &format!("{name}@{version}")], &dl)?;
             unpack(&only_archive(".tgz")?)?;
             ok_in(
                 "npm",
@@ -295,12 +291,8 @@ impl Stack {
     fn mcpstack(&self, args: &[&str]) -> Result<String, String> {
         let mut all = vec!["--caroot", self.ca.to_str().unwrap()];
         all.extend_from_slice(args);
-        ok_in(
-            env!("CARGO_BIN_EXE_mcpstack"),
-            &all,
-            &self.root,
-        )
-        .map_err(|e| e.replacen(env!("CARGO_BIN_EXE_mcpstack"), "mcpstack", 1))
+        ok_in(env!("CARGO_BIN_EXE_mcpstack"), &all, &self.root)
+            .map_err(|e| e.replacen(env!("CARGO_BIN_EXE_mcpstack"), "mcpstack", 1))
     }
 
     /// The local test image to stand in for `reference`, an upstream image a rendered
@@ -316,7 +308,10 @@ impl Stack {
         }
         let repo = name.split(':').next().unwrap_or(name);
         match repo {
-            "python" => Some(var("MCPSTACK_TEST_PYTHON_IMAGE", "mcpstack-test/python:3.11")),
+            "python" => Some(var(
+                "MCPSTACK_TEST_PYTHON_IMAGE",
+                "mcpstack-test/python:3.11",
+            )),
             "node" => Some(var("MCPSTACK_TEST_NODE_IMAGE", "mcpstack-test/node:20")),
             "nginx" => Some(var("MCPSTACK_TEST_NGINX_IMAGE", "mcpstack-test/nginx:1.22")),
             _ => None,
@@ -441,8 +436,8 @@ fn docker_has(image: &str) -> bool {
 fn build_uv_python() -> Result<(), String> {
     let py = std::env::var("MCPSTACK_TEST_PYTHON_IMAGE")
         .unwrap_or_else(|_| "mcpstack-test/python:3.11".into());
-    let uv =
-        std::env::var("MCPSTACK_TEST_UV_IMAGE").unwrap_or_else(|_| "mcpstack-test/uv:latest".into());
+    let uv = std::env::var("MCPSTACK_TEST_UV_IMAGE")
+        .unwrap_or_else(|_| "mcpstack-test/uv:latest".into());
     // The upstream image would download the interpreter a project pins (`.python-version`)
     // from outside the package registries, which this machine cannot reach: the stand-in
     // offers its own interpreter instead.
@@ -540,9 +535,12 @@ fn run_stack(
     };
     let fail_all = |results: &mut BTreeMap<_, _>, step, message: String| {
         for p in projects {
-            results
-                .entry(p.dir)
-                .or_insert_with(|| Err(Failure { step, message: message.clone() }));
+            results.entry(p.dir).or_insert_with(|| {
+                Err(Failure {
+                    step,
+                    message: message.clone(),
+                })
+            });
         }
     };
     let timed = |timings: &mut Vec<(String, f64)>, what: &str, start: Instant| {
@@ -553,7 +551,13 @@ fn run_stack(
         match fetched.get(p.dir) {
             Some(Ok(())) => copy_tree(&downloads.join("projects").join(p.dir), &root.join(p.dir)),
             Some(Err(e)) => {
-                results.insert(p.dir, Err(Failure { step: "fetch", message: e.clone() }));
+                results.insert(
+                    p.dir,
+                    Err(Failure {
+                        step: "fetch",
+                        message: e.clone(),
+                    }),
+                );
             }
             None => unreachable!("every project is fetched first"),
         }
@@ -592,7 +596,11 @@ fn run_stack(
                     message: format!(
                         "`init --yes` offered no server for ./{}; what it said about it:\n{}",
                         p.dir,
-                        if said.is_empty() { "  (nothing)\n".into() } else { said }
+                        if said.is_empty() {
+                            "  (nothing)\n".into()
+                        } else {
+                            said
+                        }
                     ),
                 }),
             );
@@ -699,7 +707,11 @@ fn run_stack(
             Ok(v) => {
                 let tools: Vec<String> = v["tools"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|t| t.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let text = v["text"].as_str().unwrap_or_default();
                 if !tools.iter().any(|t| t == p.tool) {
@@ -765,13 +777,25 @@ fn real_projects_go_from_init_to_a_tool_call_untouched() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    timings.push(("fetch (all, in parallel)".to_string(), start.elapsed().as_secs_f64()));
+    timings.push((
+        "fetch (all, in parallel)".to_string(),
+        start.elapsed().as_secs_f64(),
+    ));
 
     let all: Vec<&Project> = PROJECTS.iter().collect();
-    let mut results = run_stack("realprojects", &all, downloads.path(), &fetched, &mut timings);
+    let mut results = run_stack(
+        "realprojects",
+        &all,
+        downloads.path(),
+        &fetched,
+        &mut timings,
+    );
 
     // A joint `up` that failed says little about each project: run each one alone.
-    if results.values().any(|r| matches!(r, Err(f) if f.step == "up")) {
+    if results
+        .values()
+        .any(|r| matches!(r, Err(f) if f.step == "up"))
+    {
         eprintln!("the joint up failed; running every project alone to tell which fail and why");
         for p in PROJECTS {
             if matches!(results.get(p.dir), Some(Err(f)) if f.step == "up") {
