@@ -2,9 +2,11 @@
 //! to a tool call with no edit: sdists and npm tarballs fetched from the package registries at
 //! test time (exact versions, pinned in `PROJECTS`), and fixtures from `tests/projects/` for
 //! shapes the registries do not ship as source. All of them go into one workspace folder:
-//! `init --yes` (untouched) → `validate` → `render` → `up --profile production` on the local
-//! test images → the official MCP Python client's `tools/list` and one `tools/call` per server
-//! through `https://mcp.local/<name>/`, trusting only the stack's CA.
+//! `init --yes` → `validate` → `render` → `up --profile production` on the local test images →
+//! the official MCP Python client's `tools/list` and one `tools/call` per server through
+//! `https://mcp.local/<name>/`, trusting only the stack's CA. The config stays as `init`
+//! wrote it but for `images.nginx` (see `pin_gateway_image`): the other images are the local
+//! ones tagged under the upstream names the rendered files use.
 //!
 //! When the joint `up` fails, every project is run again alone, so each failure names its
 //! project, its step and the server's last log lines. Built only with `--features live`.
@@ -414,6 +416,18 @@ impl Stack {
     }
 }
 
+fn pin_gateway_image(root: &Path) -> Result<(), String> {
+    let cfg = root.join("mcp-stack.yaml");
+    let mut c: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&cfg).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let nginx = std::env::var("MCPSTACK_TEST_NGINX_IMAGE")
+        .unwrap_or_else(|_| "mcpstack-test/nginx:1.22".into());
+    c["images"]["nginx"] = nginx.into();
+    std::fs::write(&cfg, serde_yaml::to_string(&c).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())
+}
+
 fn gateway_healthy(ca: &Path) -> bool {
     Command::new("curl")
         .args(["-sf", "-o", "/dev/null", "--cacert", ca.to_str().unwrap()])
@@ -442,7 +456,7 @@ fn build_uv_python() -> Result<(), String> {
     // from outside the package registries, which this machine cannot reach: the stand-in
     // offers its own interpreter instead.
     let dockerfile = format!(
-        "FROM {py}\nCOPY --from={uv} /uv /uvx /bin/\nENV UV_PYTHON=/usr/bin/python3 UV_PYTHON_DOWNLOADS=never\n"
+        "FROM {py}\nCOPY --from={uv} /uv /uvx /bin/\nENV UV_PYTHON=/usr/bin/python3 UV_PYTHON_DOWNLOADS=never\nRUN mkdir -p /root/.local\n"
     );
     let mut child = Command::new("docker")
         .args(["build", "-q", "-t", "mcpstack-test/uv-python:latest", "-"])
@@ -605,6 +619,13 @@ fn run_stack(
                 }),
             );
         }
+    }
+    // The one edit: the gateway image. The rendered nginx.conf suits the nginx version of
+    // `images.nginx` (default 1.27, whose features 1.22 lacks), and the only nginx here is the
+    // local 1.22 image, so the config names it and the gateway is rendered for it.
+    if let Err(e) = pin_gateway_image(&root) {
+        fail_all(&mut results, "init", e);
+        return results;
     }
     if let Err(e) = stack.mcpstack(&["validate"]) {
         fail_all(&mut results, "validate", e);
