@@ -35,7 +35,8 @@ impl Diagnostic {
             let width = pos.line.to_string().len();
             let pad = " ".repeat(width);
             out += &format!("{pad}--> {file}:{}:{}\n", pos.line, pos.col);
-            if let Some(line) = text.lines().nth(pos.line - 1) {
+            if let Some(line) = text.lines().nth(pos.line.saturating_sub(1)) {
+                let line = shown(line);
                 out += &format!("{pad} |\n{} | {line}\n", pos.line);
                 out += &format!("{pad} | {}^\n", " ".repeat(pos.col.saturating_sub(1)));
             }
@@ -47,6 +48,19 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// A source line as shown under an error: at most 200 characters, control characters as `?`.
+fn shown(line: &str) -> String {
+    let mut out: String = line
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect();
+    if line.chars().nth(200).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +84,10 @@ pub enum Error {
     /// Generated files were edited by hand; render refuses to overwrite them. Exit 1.
     #[error("refusing to overwrite {} file(s) edited by hand:\n{}", files.len(), list(files))]
     HandEdited { files: Vec<String> },
+    /// The output folder or its manifest would lead mcpstack outside the output folder (a
+    /// link, or a manifest entry that escapes). Nothing was written. Exit 2.
+    #[error("{what}")]
+    Unsafe { what: String, help: String },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -121,7 +139,7 @@ impl Error {
     /// The process exit status for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config { .. } | Error::NoConfig(_) | Error::Usage(_) => 2,
+            Error::Config { .. } | Error::NoConfig(_) | Error::Usage(_) | Error::Unsafe { .. } => 2,
             Error::Drift { .. } | Error::HandEdited { .. } => 1,
             Error::Io { .. } | Error::Cert(_) | Error::Other(_) => 3,
         }
@@ -146,6 +164,7 @@ impl Error {
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
                 Some("check the folder's owner and permissions".into())
             }
+            Error::Unsafe { help, .. } => Some(help.clone()),
             Error::Cert(e) => e.help(),
             Error::Io { .. } | Error::Other(_) => None,
         }

@@ -112,6 +112,14 @@ impl Project {
         names
     }
 
+    /// The leaf's key goes below the output folder: refuses a link on the way there.
+    pub fn refuse_cert_links(&self) -> Result<()> {
+        for file in [crate::certs::PRIVKEY_FILE, crate::certs::FULLCHAIN_FILE] {
+            crate::output::refuse_links(&self.output_dir(), &format!("certs/{file}"))?;
+        }
+        Ok(())
+    }
+
     /// Ensures the user's local CA and this stack's leaf (used by the dev profile in every TLS
     /// mode, and by production in `local` mode). `render`, `certs` and `up` share this.
     pub fn ensure_certs(&self, opts: &CertOptions) -> Result<CertsDone> {
@@ -121,6 +129,7 @@ impl Project {
         } else {
             KeyKind::Ecdsa
         };
+        self.refuse_cert_links()?;
         let ca_dir = caroot(opts.caroot.as_deref(), &Env::from_process())?;
         let (ca, ca_created) = LocalCa::load_or_create(&ca_dir, kind)?;
         let leaf = ensure_leaf(

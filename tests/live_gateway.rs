@@ -467,7 +467,9 @@ fn gateway_carries_every_transport_correctly() {
     let value = |r: &Value| r["value"][1].as_str().unwrap_or("").to_string();
     for probe in ["direct", "gateway"] {
         stack.wait_query(
-            &format!(r#"min by (server) (probe_success{{probe="{probe}"}})"#),
+            // A server answers in one protocol generation or both: the recorded series
+            // is the better of its two probes.
+            &format!(r#"min by (server) (mcp:probe_success{{probe="{probe}"}})"#),
             Duration::from_secs(180),
             |r| r.len() == 4 && r.iter().all(|x| value(x) == "1"),
         );
@@ -486,7 +488,7 @@ fn gateway_carries_every_transport_correctly() {
         },
     );
     // Every replica of `stream` is probed on its own.
-    let replicas = stack.query(r#"probe_success{probe="direct", server="stream"}"#);
+    let replicas = stack.query(r#"mcp:probe_success{probe="direct", server="stream"}"#);
     assert_eq!(replicas.len(), 3, "{replicas:?}");
 
     // A server stopped: reported down within 2 minutes, and its alert fires.

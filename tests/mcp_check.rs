@@ -10,7 +10,7 @@ use mcpstack::mcp::{
     all_ok, check, table, BodyKind, CheckOptions, CheckResult, CheckTarget, Column, McpError,
     SessionCheck, Step,
 };
-use servers::{Behaviour, Delete};
+use servers::{Behaviour, Delete, Era};
 use std::path::Path;
 use std::time::Duration;
 
@@ -60,7 +60,8 @@ async fn stateful_event_stream_server_round_trips_its_session() {
     let init = r.initialize.as_ref().unwrap();
     assert_eq!(init.server.name, "emu");
     assert_eq!(init.server.protocol_version, "2025-06-18");
-    assert_eq!(init.session_id.as_deref(), Some("sess-1"));
+    // The SDK's session was sess-1; the round trip is checked on a session of its own.
+    assert_eq!(init.session_id.as_deref(), Some("sess-2"));
     assert_eq!(init.kind, BodyKind::EventStream);
     assert!(init.server.capabilities["tools"].is_object());
     assert_eq!(r.tools.as_ref().unwrap().names, ["echo", "add"]);
@@ -71,13 +72,20 @@ async fn stateful_event_stream_server_round_trips_its_session() {
     assert!(fb.after < r.tools.as_ref().unwrap().elapsed);
     assert_eq!(r.session, Some(SessionCheck::Ended));
 
-    // What the server saw: the token everywhere, then the id and the negotiated version on
-    // every request after initialize, and the ended id refused with 404.
+    // What the server saw: the token everywhere. The SDK asks server/discover first, falls
+    // back to initialize on this server of an earlier revision, lists the tools and ends its
+    // session. Then, by hand: the id and the negotiated version on every request after
+    // initialize, and the ended id refused with 404.
     let seen = server.seen();
     let what: Vec<(&str, u16)> = seen.iter().map(|s| (s.what.as_str(), s.status)).collect();
     assert_eq!(
         what,
         [
+            ("server/discover", 400),
+            ("initialize", 200),
+            ("notifications/initialized", 202),
+            ("tools/list", 200),
+            ("DELETE", 200),
             ("initialize", 200),
             ("notifications/initialized", 202),
             ("tools/list", 200),
@@ -86,10 +94,11 @@ async fn stateful_event_stream_server_round_trips_its_session() {
         ]
     );
     assert!(seen.iter().all(|s| s.auth.as_deref() == Some("Bearer tok")));
-    assert_eq!(seen[0].session, None);
-    assert_eq!(seen[0].protocol, None);
-    for s in &seen[1..] {
-        assert_eq!(s.session.as_deref(), Some("sess-1"));
+    let hand = &seen[5..];
+    assert_eq!(hand[0].session, None);
+    assert_eq!(hand[0].protocol, None);
+    for s in &hand[1..] {
+        assert_eq!(s.session.as_deref(), Some("sess-2"));
         assert_eq!(s.protocol.as_deref(), Some("2025-06-18"));
     }
 
@@ -130,6 +139,12 @@ async fn json_server_is_reported_as_json_and_delete_405_is_fine() {
     assert_eq!(
         what,
         [
+            "server/discover",
+            "initialize",
+            "notifications/initialized",
+            "tools/list",
+            "tools/list",
+            "DELETE",
             "initialize",
             "notifications/initialized",
             "tools/list",
@@ -497,7 +512,8 @@ async fn tls_trusts_only_the_given_ca() {
     // Only the successful run got past the handshake, and it spoke HTTP/2, as through the
     // gateway: event streams included.
     let seen = server.seen();
-    assert_eq!(seen.iter().filter(|s| s.what == "initialize").count(), 1);
+    // (The SDK's session and the hand-made one.)
+    assert_eq!(seen.iter().filter(|s| s.what == "initialize").count(), 2);
     assert!(seen.iter().all(|s| s.version == "HTTP/2.0"), "{seen:?}");
 }
 
@@ -562,4 +578,139 @@ fn targets_come_from_the_stack() {
         CheckTarget::from_stack(&stack)[0].url,
         "https://mcp.local:8443/legacy/"
     );
+}
+
+#[tokio::test]
+async fn a_2026_server_is_discovered_and_has_no_session() {
+    for json in [false, true] {
+        let server = servers::streamable(Behaviour {
+            era: Era::Modern,
+            json,
+            ..Behaviour::default()
+        })
+        .await;
+        let r = one(
+            target("new", server.url("/mcp"), Transport::StreamableHttp),
+            &opts(),
+        )
+        .await;
+        assert!(r.ok(), "{:?}", failures(&r));
+        let init = r.initialize.as_ref().unwrap();
+        assert_eq!(init.server.name, "modern-emu");
+        assert_eq!(init.server.protocol_version, "2026-07-28");
+        assert_eq!(init.session_id, None);
+        assert_eq!(r.tools.as_ref().unwrap().names, ["echo", "add"]);
+        let want = if json {
+            BodyKind::Json
+        } else {
+            BodyKind::EventStream
+        };
+        assert_eq!(r.first_byte.unwrap().kind, want);
+        assert_eq!(r.session, Some(SessionCheck::Sessionless));
+        // No initialize, no DELETE: discover and tools/list, each with the version and the
+        // method in headers (the server refuses a request whose headers do not match).
+        let seen = server.seen();
+        let what: Vec<(&str, u16)> = seen.iter().map(|s| (s.what.as_str(), s.status)).collect();
+        assert_eq!(
+            what,
+            [
+                ("server/discover", 200),
+                ("tools/list", 200),
+                ("tools/list", 200)
+            ]
+        );
+        assert!(seen
+            .iter()
+            .all(|s| s.protocol.as_deref() == Some("2026-07-28")));
+        assert!(seen.iter().all(|s| s.session.is_none()));
+        let shown = table(&[r]);
+        assert!(
+            shown.lines().nth(1).unwrap().ends_with("none (2026-07-28)"),
+            "{shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_server_of_both_generations_is_spoken_to_in_the_newer() {
+    let server = servers::streamable(Behaviour {
+        era: Era::Dual,
+        ..Behaviour::default()
+    })
+    .await;
+    let r = one(
+        target("both", server.url("/mcp"), Transport::StreamableHttp),
+        &opts(),
+    )
+    .await;
+    assert!(r.ok(), "{:?}", failures(&r));
+    assert_eq!(r.initialize.unwrap().server.protocol_version, "2026-07-28");
+    assert_eq!(r.session, Some(SessionCheck::Sessionless));
+    assert!(server.seen().iter().all(|s| s.what != "initialize"));
+}
+
+#[tokio::test]
+async fn a_307_to_the_trailing_slash_is_followed_with_the_post() {
+    for era in [Era::Legacy, Era::Modern] {
+        let server = servers::streamable(Behaviour {
+            era,
+            redirect: true,
+            ..Behaviour::default()
+        })
+        .await;
+        let r = one(
+            target("moved", server.url("/mcp"), Transport::StreamableHttp),
+            &opts(),
+        )
+        .await;
+        assert!(r.ok(), "{era:?}: {:?}", failures(&r));
+        assert!(r.tools.is_some() && r.first_byte.is_some(), "{era:?}");
+        let seen = server.seen();
+        // Every POST went to /mcp first and was moved: the method and body arrived intact.
+        let moved = seen.iter().filter(|s| s.what == "307").count();
+        let served = seen
+            .iter()
+            .filter(|s| s.what != "307" && s.what != "DELETE")
+            .count();
+        assert!(moved >= served && served >= 3, "{era:?}: {seen:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_reported_not_followed() {
+    let elsewhere = servers::streamable(Behaviour::default()).await;
+    let router = axum::Router::new().route(
+        "/mcp",
+        axum::routing::post({
+            let to = elsewhere.url("/mcp");
+            move || {
+                let to = to.clone();
+                async move {
+                    (
+                        axum::http::StatusCode::TEMPORARY_REDIRECT,
+                        [("location", to)],
+                    )
+                }
+            }
+        }),
+    );
+    let addr = servers::serve(router).await;
+    let r = one(
+        target(
+            "away",
+            format!("http://localhost:{}/mcp", addr.port()),
+            Transport::StreamableHttp,
+        ),
+        &opts(),
+    )
+    .await;
+    let f = failures(&r);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].starts_with(
+            "away: initialize: HTTP 307 Temporary Redirect: redirect to http://127.0.0.1:"
+        ),
+        "{f:?}"
+    );
+    assert!(elsewhere.seen().is_empty());
 }

@@ -14,8 +14,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::error::{CertError, Result};
 use super::files::{self, CERT_MODE, KEY_MODE};
-use super::inspect::signed_by;
 use super::keys::{self, KeyKind, CA_RSA_BITS};
+use super::x509::{fmt_utc, hex, signed_by};
 
 /// Environment variable naming the CA directory.
 pub const CAROOT_ENV: &str = "MCPSTACK_CAROOT";
@@ -192,7 +192,7 @@ impl LocalCa {
         if ca.not_after <= now {
             return Err(CertError::CaExpired {
                 path: ca.cert_path(),
-                not_after: super::inspect::fmt_utc(ca.not_after),
+                not_after: fmt_utc(ca.not_after),
             });
         }
         Ok((ca, created))
@@ -311,11 +311,7 @@ impl fmt::Display for LocalCa {
         writeln!(f, "local CA:    {}", self.cert_path().display())?;
         writeln!(f, "subject:     {}", self.subject)?;
         writeln!(f, "key:         {}", self.key_algorithm)?;
-        writeln!(
-            f,
-            "not after:   {}",
-            super::inspect::fmt_utc(self.not_after)
-        )?;
+        writeln!(f, "not after:   {}", fmt_utc(self.not_after))?;
         write!(f, "sha256:      {}", self.fingerprint())
     }
 }
@@ -421,10 +417,6 @@ pub(super) fn pem_encode(label: &str, der: &[u8]) -> String {
         &pem::Pem::new(label, der.to_vec()),
         pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
     )
-}
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

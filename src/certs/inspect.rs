@@ -9,11 +9,12 @@ use time::OffsetDateTime;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::ca::{hex, LocalCa};
+use super::ca::LocalCa;
 use super::error::{CertError, Result};
 use super::files;
 use super::keys;
 use super::sans::SanName;
+use super::x509::{fmt_utc, hex, signed_by};
 
 /// What a certificate file says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,31 +126,10 @@ impl fmt::Display for CertInfo {
     }
 }
 
-/// `2025-06-01 12:00:00 UTC`.
-pub fn fmt_utc(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 pub(super) fn parse<'a>(path: &Path, der: &'a [u8]) -> Result<X509Certificate<'a>> {
     let (_, x509) = X509Certificate::from_der(der)
         .map_err(|e| CertError::bad_cert(path, format!("cannot parse: {e}")))?;
     Ok(x509)
-}
-
-/// Whether `child` names `issuer` as its issuer and its signature verifies
-/// with `issuer`'s public key.
-pub(super) fn signed_by(child: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
-    child.issuer().as_raw() == issuer.subject().as_raw()
-        && child.verify_signature(Some(issuer.public_key())).is_ok()
 }
 
 /// The DNS/IP SANs (DNS lower-cased) and the others as text.

@@ -9,9 +9,10 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::ca::{hex, pem_encode};
+use super::ca::pem_encode;
 use super::error::Result;
 use super::files::{self, CERT_MODE};
+use super::x509::hex;
 
 const DEBIAN_DIR: &str = "usr/local/share/ca-certificates";
 const FEDORA_DIR: &str = "etc/pki/ca-trust/source/anchors";

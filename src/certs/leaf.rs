@@ -14,9 +14,10 @@ use time::{Duration, OffsetDateTime};
 use super::ca::{random_serial, LocalCa, CLOCK_SKEW};
 use super::error::{CertError, Result};
 use super::files::{self, CERT_MODE, KEY_MODE};
-use super::inspect::{fmt_utc, parse, sans_of, signed_by};
+use super::inspect::{parse, sans_of};
 use super::keys::{self, KeyKind, LEAF_RSA_BITS};
 use super::sans::{self, SanName};
+use super::x509::{fmt_utc, signed_by};
 
 /// Certificate followed by the CA certificate.
 pub const FULLCHAIN_FILE: &str = "fullchain.pem";

@@ -13,10 +13,11 @@ mod keys;
 mod leaf;
 mod manual;
 mod sans;
+mod x509;
 
 pub use ca::{caroot, Env, LocalCa, CAROOT_ENV, CA_CERT_FILE, CA_KEY_FILE};
 pub use error::{CertError, Result};
-pub use inspect::{fmt_utc, inspect, CertInfo};
+pub use inspect::{inspect, CertInfo};
 pub use install::{
     execute, install, nss_databases, plan_install, plan_uninstall, uninstall, Action, Host, Os,
     Plan, Report, Skipped, Step,
@@ -28,3 +29,4 @@ pub use leaf::{
 };
 pub use manual::check_manual;
 pub use sans::{classify, covers, parse_name, Names, SanName};
+pub use x509::fmt_utc;

@@ -126,6 +126,10 @@ pub fn run(cli: &Cli, args: &Args, out: &Out) -> i32 {
         out.info(format!("{} server(s):", done.answers.servers.len()));
         for s in &done.answers.servers {
             out.info(format!("  {}", init::describe(s)));
+            // What was guessed and why; warnings were printed above.
+            for n in s.notes.iter().filter(|n| !n.starts_with("warning: ")) {
+                out.info(format!("      {n}"));
+            }
         }
     }
     let schema = if done.schema_written {

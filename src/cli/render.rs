@@ -48,6 +48,8 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
         }
         return Ok(0);
     }
+    // The certificate is made after the files: refuse a link there before writing anything.
+    project.refuse_cert_links()?;
     let report = output::write(&dir, &project.stack.config_file, &files, args.force)?;
     for f in &report.written {
         if out.verbose {

@@ -1,6 +1,6 @@
 //! Reading `mcp-stack.yaml`: syntax, types and unknown keys, each error with its key path and line.
 
-use super::location::{KeyPath, Locations, Seg};
+use super::location::{KeyPath, Locations, Pos, Seg};
 use super::schema::{closest, json_schema, keys_at};
 use super::types::Config;
 use crate::error::{Diagnostic, Error, Result};
@@ -42,14 +42,12 @@ impl Source {
     }
 }
 
+/// The largest configuration mcpstack reads: real ones are a few kilobytes.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// Reads and parses the file at `file`.
 pub fn load(file: &Path) -> Result<(Config, Source)> {
-    let text = std::fs::read_to_string(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            Error::NoConfig(format!("{} does not exist", file.display()))
-        }
-        _ => Error::io(file, e),
-    })?;
+    let bytes = read_bounded(file)?;
     let dir = file
         .parent()
         .map(|p| {
@@ -61,17 +59,129 @@ pub fn load(file: &Path) -> Result<(Config, Source)> {
         })
         .unwrap_or(Path::new("."))
         .to_path_buf();
+    let text = decode(file, bytes)?;
     parse(file.to_path_buf(), dir, text)
+}
+
+/// Reads at most [`MAX_CONFIG_BYTES`] (and one more, to tell that the file is larger).
+fn read_bounded(file: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::NoConfig(format!("{} does not exist", file.display()))
+        }
+        _ => Error::io(file, e),
+    })?;
+    let mut bytes = Vec::new();
+    f.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(file, e))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(whole_file_error(
+            file,
+            String::new(),
+            "the file is larger than 1 MiB, the limit for a configuration",
+            "mcp-stack.yaml is a few kilobytes: is --config pointing at the right file?",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The file's text: UTF-8 without control characters, or a configuration error saying why not.
+fn decode(file: &Path, bytes: Vec<u8>) -> Result<String> {
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    let utf32 = bytes.starts_with(&[0, 0, 0xFE, 0xFF]) || bytes.starts_with(&[0xFF, 0xFE, 0, 0]);
+    if utf16 || utf32 {
+        let bits = if utf32 { 32 } else { 16 };
+        return Err(whole_file_error(
+            file,
+            String::new(),
+            &format!("the file is UTF-{bits} text; mcpstack reads UTF-8"),
+            "save the file as UTF-8",
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let bad = text
+                .char_indices()
+                .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}'));
+            match bad {
+                Some((at, c)) => {
+                    let pos = pos_of(&text, at);
+                    Err(located_error(
+                        file,
+                        text.clone(),
+                        pos,
+                        &format!(
+                            "the file holds a control character (U+{:04X}): it is not a text configuration",
+                            c as u32
+                        ),
+                        "write special characters in a double-quoted string as escapes, e.g. \"\\t\"",
+                    ))
+                }
+                None => Ok(text),
+            }
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let byte = e.as_bytes()[at];
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+            let pos = pos_of(&prefix, prefix.len());
+            Err(located_error(
+                file,
+                text,
+                pos,
+                &format!("the file is not UTF-8 text (byte 0x{byte:02X})"),
+                "save the file as UTF-8",
+            ))
+        }
+    }
+}
+
+/// Line and column (in characters) of byte `at` of `text`.
+fn pos_of(text: &str, at: usize) -> Pos {
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Pos { line, col }
+}
+
+fn whole_file_error(file: &Path, text: String, message: &str, help: &str) -> Error {
+    Error::Config {
+        file: file.to_path_buf(),
+        text,
+        diagnostics: vec![Diagnostic::new(KeyPath::root(), message).help(help)],
+    }
+}
+
+fn located_error(file: &Path, text: String, pos: Pos, message: &str, help: &str) -> Error {
+    let mut d = Diagnostic::new(KeyPath::root(), message).help(help);
+    d.pos = Some(pos);
+    Error::Config {
+        file: file.to_path_buf(),
+        text,
+        diagnostics: vec![d],
+    }
 }
 
 /// Parses `text` as the configuration named `file` in folder `dir`.
 pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Source)> {
+    let (locations, problem) = match Locations::index(&text) {
+        Ok(l) => (l, None),
+        Err(e) => (Locations::default(), Some(e)),
+    };
     let source = Source {
-        locations: Locations::index(&text),
+        locations,
         file,
         dir,
         text,
     };
+    if let Some(e) = problem {
+        let mut d = Diagnostic::new(e.path, e.message).help(e.help);
+        d.pos = Some(e.pos);
+        return Err(source.error(vec![d]));
+    }
     if source.text.trim().is_empty() {
         return Err(
             source.error(vec![Diagnostic::new(KeyPath::root(), "the file is empty")

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::Marker;
 
 /// One step of a key path.
@@ -81,16 +81,38 @@ pub struct Locations {
     map: HashMap<KeyPath, Pos>,
 }
 
+/// Limits on the shape of a configuration, checked while indexing (in linear time) before
+/// the deserializer sees the text.
+pub const MAX_DEPTH: usize = 64;
+/// Alias uses (`*name`) in one file.
+pub const MAX_ALIASES: usize = 100;
+/// Nodes after expanding every alias: stops "billion laughs" files.
+pub const MAX_EXPANDED_NODES: usize = 100_000;
+
 impl Locations {
-    /// Indexes `text`. A text the YAML parser rejects yields an empty index: the
+    /// Indexes `text`, refusing what the deserializer would accept silently or expensively:
+    /// nesting deeper than [`MAX_DEPTH`], more than [`MAX_ALIASES`] aliases or
+    /// [`MAX_EXPANDED_NODES`] nodes once expanded, a key twice in one mapping, and tags other
+    /// than YAML's own. A text the YAML parser rejects yields the index so far: the
     /// deserializer reports the syntax error itself.
-    pub fn index(text: &str) -> Self {
+    pub fn index(text: &str) -> Result<Self, Diagnostic> {
         let mut recv = Recv::default();
         let mut parser = Parser::new_from_str(text);
-        if parser.load(&mut recv, false).is_err() {
-            return Locations::default();
+        loop {
+            match parser.next_token() {
+                Ok((Event::StreamEnd, _)) => break,
+                // The scanner's own nesting limit: the same problem as ours, found earlier.
+                Err(e) if e.info().contains("recursion limit") => {
+                    let mark = *e.marker();
+                    return recv
+                        .fail(&mark, too_deep(), DEPTH_HELP)
+                        .map(|_| Locations::default());
+                }
+                Err(_) => break,
+                Ok((ev, mark)) => recv.on(ev, mark)?,
+            }
         }
-        Locations { map: recv.map }
+        Ok(Locations { map: recv.map })
     }
 
     /// The position of `path`, or of its nearest ancestor that is in the file.
@@ -113,9 +135,30 @@ impl Locations {
     }
 }
 
+/// A problem found while indexing, with its place.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub path: KeyPath,
+    pub pos: Pos,
+    pub message: String,
+    pub help: String,
+}
+
+fn too_deep() -> String {
+    format!("the file nests deeper than {MAX_DEPTH} levels")
+}
+
+const DEPTH_HELP: &str = "mcp-stack.yaml needs a handful of levels: flatten this value";
+
 enum Frame {
-    Map { key: Option<String> },
-    Seq { next: usize },
+    Map {
+        key: Option<String>,
+        /// Keys seen so far, with their lines.
+        seen: HashMap<String, usize>,
+    },
+    Seq {
+        next: usize,
+    },
 }
 
 #[derive(Default)]
@@ -123,6 +166,12 @@ struct Recv {
     stack: Vec<Frame>,
     path: Vec<Seg>,
     map: HashMap<KeyPath, Pos>,
+    /// Open containers: (anchor id, expanded node count at the start).
+    open: Vec<(usize, usize)>,
+    /// Expanded size of each anchored node.
+    anchors: HashMap<usize, usize>,
+    nodes: usize,
+    aliases: usize,
 }
 
 impl Recv {
@@ -133,30 +182,45 @@ impl Recv {
         }
     }
 
+    fn fail(&self, mark: &Marker, message: String, help: &str) -> Result<(), Diagnostic> {
+        Err(Diagnostic {
+            path: KeyPath(self.path.clone()),
+            pos: Self::pos(mark),
+            message,
+            help: help.into(),
+        })
+    }
+
     /// Called before a value node (scalar, alias or container) starts.
     /// Returns true when the node is a mapping key rather than a value.
-    fn enter_node(&mut self, mark: &Marker, scalar: Option<&str>) -> bool {
+    fn enter_node(&mut self, mark: &Marker, scalar: Option<&str>) -> Result<bool, Diagnostic> {
         match self.stack.last_mut() {
-            Some(Frame::Map { key }) if key.is_none() => {
+            Some(Frame::Map { key, seen }) if key.is_none() => {
                 let k = scalar.unwrap_or("?").to_string();
+                let first = seen.insert(k.clone(), mark.line());
                 *key = Some(k.clone());
+                if let Some(first) = first {
+                    self.path.push(Seg::Key(k.clone()));
+                    let help = format!("the first `{k}` is on line {first}; keep one of them");
+                    self.fail(mark, format!("duplicate key `{k}`"), &help)?;
+                }
                 let mut p = self.path.clone();
                 p.push(Seg::Key(k));
                 self.map.insert(KeyPath(p), Self::pos(mark));
-                true
+                Ok(true)
             }
-            Some(Frame::Map { key }) => {
+            Some(Frame::Map { key, .. }) => {
                 self.path.push(Seg::Key(key.take().unwrap_or_default()));
-                false
+                Ok(false)
             }
             Some(Frame::Seq { next }) => {
                 let i = *next;
                 *next += 1;
                 self.path.push(Seg::Index(i));
                 self.map.insert(KeyPath(self.path.clone()), Self::pos(mark));
-                false
+                Ok(false)
             }
-            None => false,
+            None => Ok(false),
         }
     }
 
@@ -165,41 +229,106 @@ impl Recv {
             self.path.pop();
         }
     }
-}
 
-impl MarkedEventReceiver for Recv {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
+    fn tag(&self, mark: &Marker, tag: Option<&Tag>) -> Result<(), Diagnostic> {
+        let Some(t) = tag else { return Ok(()) };
+        let core = ["str", "int", "float", "bool", "null", "map", "seq"];
+        if (t.handle == "!!" || t.handle == "tag:yaml.org,2002:") && core.contains(&&*t.suffix) {
+            return Ok(());
+        }
+        // Point at the key the tagged value belongs to.
+        let pos = self
+            .map
+            .get(&KeyPath(self.path.clone()))
+            .copied()
+            .unwrap_or(Self::pos(mark));
+        Err(Diagnostic {
+            path: KeyPath(self.path.clone()),
+            pos,
+            message: format!("the YAML tag `{}{}` is not supported", t.handle, t.suffix),
+            help: "remove the tag: mcp-stack.yaml uses plain values".into(),
+        })
+    }
+
+    /// Counts one node (and what an alias expands to) against the limits.
+    fn count(&mut self, mark: &Marker, alias: Option<usize>) -> Result<(), Diagnostic> {
+        let size = match alias {
+            Some(id) => {
+                self.aliases += 1;
+                if self.aliases > MAX_ALIASES {
+                    return self.fail(
+                        mark,
+                        format!("more than {MAX_ALIASES} aliases"),
+                        "write the values out, or use fewer `*name` references",
+                    );
+                }
+                self.anchors.get(&id).copied().unwrap_or(1)
+            }
+            None => 1,
+        };
+        self.nodes = self.nodes.saturating_add(size);
+        if self.nodes > MAX_EXPANDED_NODES {
+            return self.fail(
+                mark,
+                format!("the file expands to more than {MAX_EXPANDED_NODES} values"),
+                "aliases (`*name`) repeat what their anchor holds: use fewer of them",
+            );
+        }
+        Ok(())
+    }
+
+    fn on(&mut self, ev: Event, mark: Marker) -> Result<(), Diagnostic> {
         match ev {
-            Event::Scalar(value, ..) => {
-                let is_key = self.enter_node(&mark, Some(&value));
+            Event::Scalar(value, _, anchor, tag) => {
+                let is_key = self.enter_node(&mark, Some(&value))?;
+                self.tag(&mark, tag.as_ref())?;
+                self.count(&mark, None)?;
+                if anchor > 0 {
+                    self.anchors.insert(anchor, 1);
+                }
                 if !is_key && !self.stack.is_empty() {
                     self.leave_node();
                 }
             }
-            Event::Alias(_) => {
-                let is_key = self.enter_node(&mark, None);
+            Event::Alias(id) => {
+                let is_key = self.enter_node(&mark, None)?;
+                self.count(&mark, Some(id))?;
                 if !is_key && !self.stack.is_empty() {
                     self.leave_node();
                 }
             }
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
-                let nested = !self.stack.is_empty();
-                if nested {
-                    self.enter_node(&mark, None);
+            Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
+                if !self.stack.is_empty() {
+                    self.enter_node(&mark, None)?;
                 }
+                self.tag(&mark, tag.as_ref())?;
+                if self.stack.len() >= MAX_DEPTH {
+                    return self.fail(&mark, too_deep(), DEPTH_HELP);
+                }
+                self.count(&mark, None)?;
+                self.open.push((anchor, self.nodes));
                 self.stack.push(match ev {
-                    Event::MappingStart(..) => Frame::Map { key: None },
+                    Event::MappingStart(..) => Frame::Map {
+                        key: None,
+                        seen: HashMap::new(),
+                    },
                     _ => Frame::Seq { next: 0 },
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
+                if let Some((anchor, start)) = self.open.pop() {
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, self.nodes - start + 1);
+                    }
+                }
                 if !self.stack.is_empty() {
                     self.leave_node();
                 }
             }
             _ => {}
         }
+        Ok(())
     }
 }
 
@@ -210,7 +339,7 @@ mod tests {
     #[test]
     fn finds_keys_and_items() {
         let text = "version: 1\nservers:\n  main:\n    port: 8000\n    depends_on: [a, b]\n    env:\n      X: y\n";
-        let loc = Locations::index(text);
+        let loc = Locations::index(text).unwrap();
         let at = |p: KeyPath| loc.exact(&p).map(|p| (p.line, p.col));
         assert_eq!(at(KeyPath::of(&["version"])), Some((1, 1)));
         assert_eq!(at(KeyPath::of(&["servers", "main"])), Some((3, 3)));

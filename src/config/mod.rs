@@ -1,12 +1,14 @@
 //! The configuration file: its types, loading with located errors, and validation.
 
+pub mod confine;
 pub mod load;
 pub mod location;
 pub mod schema;
 pub mod types;
 pub mod validate;
 
+pub use confine::validate;
 pub use load::{load, parse, Source};
 pub use location::KeyPath;
 pub use types::*;
-pub use validate::{validate, Facts};
+pub use validate::Facts;

@@ -56,8 +56,10 @@ pub struct Gateway {
     pub bind: String,
     /// Plain HTTP: only redirects to HTTPS (308) and serves /health.
     #[serde(default = "default_http_port")]
+    #[schemars(range(min = 1, max = 65535))]
     pub http_port: i64,
     #[serde(default = "default_https_port")]
+    #[schemars(range(min = 1, max = 65535))]
     pub https_port: i64,
     #[serde(default)]
     pub tls: Tls,
@@ -165,8 +167,10 @@ pub enum AuthType {
 pub struct RateLimit {
     /// Per client address; 0 or absent turns it off.
     #[serde(default)]
+    #[schemars(range(min = 0, max = 1_000_000))]
     pub requests_per_second: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1_000_000))]
     pub burst: Option<i64>,
 }
 
@@ -177,14 +181,45 @@ pub struct Cors {
     pub allow_origins: Vec<String>,
 }
 
-/// A scalar value in `env`: written as text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// A scalar value in `env`: written as text, exactly as the file spells it (`1.10` stays
+/// `1.10`, `0x1F` stays `0x1F`, `yes` stays `yes`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Scalar {
     Text(String),
     Int(i64),
     Float(f64),
     Bool(bool),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Text(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Text(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+        }
+        // YAML hands a scalar over as written when asked for a string; other formats may
+        // give a number or a boolean, which the visitor also takes.
+        d.deserialize_str(Visit)
+    }
 }
 
 impl std::fmt::Display for Scalar {
@@ -236,6 +271,7 @@ pub struct Dev {
     pub mount_source: bool,
     /// dev profile: host port on 127.0.0.1 (default: the container port, or the next free one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
     pub port: Option<i64>,
 }
 
@@ -256,6 +292,7 @@ pub struct Server {
     pub command: Option<Vec<String>>,
     /// Port the server listens on inside its container (default 8000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
     pub port: Option<i64>,
     /// Route prefix on the gateway; default `/<name>/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -269,6 +306,7 @@ pub struct Server {
     #[serde(default)]
     pub secrets: Vec<String>,
     #[serde(default = "one")]
+    #[schemars(range(min = 1, max = 100))]
     pub replicas: i64,
     /// true: any replica may serve any request.
     #[serde(default)]
@@ -322,6 +360,7 @@ pub struct Service {
     pub command: Option<Vec<String>>,
     /// Port the service listens on inside the project network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
     pub port: Option<i64>,
     #[serde(default)]
     pub env: BTreeMap<String, Scalar>,
@@ -381,6 +420,7 @@ impl Default for Monitoring {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Prometheus {
     #[serde(default = "default_prometheus_port")]
+    #[schemars(range(min = 1, max = 65535))]
     pub port: i64,
     #[serde(default = "default_retention")]
     pub retention: String,
@@ -405,6 +445,7 @@ fn default_retention() -> String {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Grafana {
     #[serde(default = "default_grafana_port")]
+    #[schemars(range(min = 1, max = 65535))]
     pub port: i64,
     #[serde(default = "default_grafana_password_env")]
     pub admin_password_env: String,

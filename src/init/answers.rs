@@ -34,6 +34,10 @@ pub struct ServerAnswer {
     /// Container port, when it is not the default 8000.
     pub port: Option<i64>,
     pub path: String,
+    /// The server's own MCP endpoint, when the source sets one that is not the default.
+    pub endpoint: Option<String>,
+    /// Environment values the source needs in a container (e.g. a host to bind), with why.
+    pub env: Vec<(String, String)>,
     /// Where it came from and what was guessed, written as comments above it.
     pub notes: Vec<String>,
 }
@@ -59,6 +63,8 @@ impl ServerAnswer {
             command: None,
             port: None,
             path: format!("/{name}/"),
+            endpoint: None,
+            env: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -84,6 +90,12 @@ impl ServerAnswer {
         // Written out even when it is the default: the file shows where the server listens.
         s.port = Some(self.port.unwrap_or(DEFAULT_PORT));
         s.path = Some(self.path.clone());
+        s.endpoint = self.endpoint.clone();
+        s.env = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), crate::config::Scalar::Text(v.clone())))
+            .collect();
         s
     }
 }

@@ -47,6 +47,22 @@ pub fn answers(
     };
     apply_overrides(&mut a, opts)?;
     if a.servers.is_empty() {
+        let left: Vec<&String> = warnings
+            .iter()
+            .filter(|w| w.starts_with("left out "))
+            .collect();
+        if !left.is_empty() {
+            let list: Vec<String> = left.iter().map(|w| format!("\n  {w}")).collect();
+            return Err(Stop::usage(
+                format!(
+                    "{} MCP server(s) found in {}, none can be offered as it is:{}",
+                    left.len(),
+                    shown(dir),
+                    list.concat()
+                ),
+                "do what each line says, or pass `--server NAME=PATH` or `--image NAME=IMAGE`",
+            ));
+        }
         return Err(Stop::usage(
             format!(
                 "no MCP server was found in {}, and no `--server` or `--image` was given",
@@ -124,7 +140,14 @@ pub fn from_found(name: &str, folder: &str, found: &Found) -> ServerAnswer {
     let mut s = ServerAnswer::new(name, from, found.transport);
     s.command = found.command.clone();
     s.port = found.port;
+    s.endpoint = found.endpoint.clone();
+    s.env = found.env.clone();
     s.notes = found.notes.clone();
+    s.notes
+        .extend(found.warnings.iter().map(|w| format!("warning: {w}")));
+    if let Some(l) = &found.lock {
+        s.notes.push(format!("warning: {l}"));
+    }
     s
 }
 
@@ -139,17 +162,45 @@ fn detected_servers(
     for c in candidates {
         let mut s = from_candidate(c);
         override_one(&mut s, opts);
-        if let Some(d) = build_problem(dir, &s) {
-            warnings.push(format!(
-                "left out {}: {} (then run `mcpstack init --force`)",
-                c.folder,
-                check::line(&d)
-            ));
+        if let Some(why) = left_out(dir, c, &s) {
+            warnings.push(why);
             continue;
+        }
+        for w in &c.found.warnings {
+            warnings.push(format!("{}: {w}", c.folder));
         }
         out.push(s);
     }
     out
+}
+
+/// Why a found server cannot be offered as it is: its lock file, then anything `validate`
+/// says about it, with what was found and the command to run.
+fn left_out(dir: &Path, c: &Candidate, s: &ServerAnswer) -> Option<String> {
+    let then = "then run `mcpstack init --force`";
+    let reason = c.found.reason.as_deref().unwrap_or("an MCP server");
+    let problem = build_problem(dir, s).or_else(|| {
+        let mut a = Answers::new("init");
+        a.servers.push(s.clone());
+        check::problems(&a, dir, &[Scope::below(&["servers", &s.name])])
+            .into_iter()
+            .next()
+    })?;
+    let folder = if c.folder == "." {
+        "this folder"
+    } else {
+        c.folder.as_str()
+    };
+    let what = match (&c.found.lock, c.found.runtime) {
+        (Some(_), Some(Runtime::Python)) => {
+            format!("no uv.lock; run `uv lock` in {folder}")
+        }
+        (Some(_), Some(Runtime::Node)) => {
+            format!("no package-lock.json; run `npm install` in {folder}")
+        }
+        _ => check::line(&problem),
+    };
+    Some(format!("left out {folder} ({reason}): {what}; {then}"))
 }
 
 /// A problem with the folder itself (no lock file, no runtime), which no answer can fix.
@@ -174,7 +225,7 @@ pub fn flagged_servers(dir: &Path, opts: &Options) -> Result<Vec<ServerAnswer>, 
     for (name, path) in &opts.servers {
         let folder = path.trim_end_matches('/');
         let folder = folder.strip_prefix("./").unwrap_or(folder);
-        let found = detect::inspect(&dir.join(folder));
+        let found = detect::inspect_in(&dir.join(folder), dir);
         out.push(from_found(
             name,
             if folder.is_empty() { "." } else { folder },
@@ -203,6 +254,10 @@ fn override_one(s: &mut ServerAnswer, opts: &Options) {
     for (n, t) in &opts.transports {
         if *n == s.name {
             s.transport = *t;
+            if *t == Transport::Stdio {
+                // The bridge serves the endpoint; the server's own is not used.
+                s.endpoint = None;
+            }
         }
     }
     for (n, c) in &opts.commands {

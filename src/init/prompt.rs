@@ -239,7 +239,7 @@ impl<'a> Asker<'a> {
             let folder = folder.trim_end_matches('/');
             let folder = folder.strip_prefix("./").unwrap_or(folder);
             let folder = if folder.is_empty() { "." } else { folder };
-            let found = detect::inspect(&self.dir.join(folder));
+            let found = detect::inspect_in(&self.dir.join(folder), &self.dir);
             let base_name = Path::new(folder)
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -556,6 +556,9 @@ fn parse_command(text: &str) -> Result<Option<Vec<String>>, String> {
 /// One line per found server: name, folder, runtime, transport, command.
 pub fn describe(s: &ServerAnswer) -> String {
     let from = match &s.from {
+        From::Build { folder, runtime } if folder == "." => {
+            format!(". ({})", names::spelled(runtime))
+        }
         From::Build { folder, runtime } => format!("./{folder} ({})", names::spelled(runtime)),
         From::Image(i) => i.clone(),
     };

@@ -1,79 +1,47 @@
 //! A guess of a server's transport from its source: what the code passes to the SDK.
 
+use super::scan;
 use crate::config::Transport;
 use std::path::Path;
 
-/// Folders never read: installed packages, caches, build output of other tools.
-pub const SKIPPED_DIRS: &[&str] = &["node_modules", "__pycache__", "venv", "site-packages"];
-
 const SOURCE_EXTENSIONS: &[&str] = &["py", "js", "mjs", "cjs", "ts", "mts", "cts"];
-const MAX_FILES: usize = 400;
-const MAX_BYTES: u64 = 512 * 1024;
 
-/// What the source says, if anything. HTTP wins over SSE over stdio: a server that can do
-/// several is best run over HTTP in a container.
-pub fn guess(dir: &Path) -> Option<Transport> {
+/// What the source says, if anything, and the marker that says it. HTTP wins over SSE over
+/// stdio: a server that can do several is best run over HTTP in a container.
+pub fn guess(dir: &Path) -> Option<(Transport, String)> {
     let mut found = Found::default();
-    let mut budget = MAX_FILES;
-    scan(dir, 0, &mut budget, &mut found);
+    for f in scan::sources(dir, SOURCE_EXTENSIONS) {
+        markers(&f.text, &mut found);
+    }
     found.best()
 }
 
 #[derive(Default)]
 struct Found {
-    http: bool,
-    sse: bool,
-    stdio: bool,
+    http: Option<String>,
+    sse: Option<String>,
+    stdio: Option<String>,
 }
 
 impl Found {
-    fn best(&self) -> Option<Transport> {
-        if self.http {
-            Some(Transport::StreamableHttp)
-        } else if self.sse {
-            Some(Transport::Sse)
-        } else if self.stdio {
-            Some(Transport::Stdio)
-        } else {
-            None
-        }
+    fn best(&self) -> Option<(Transport, String)> {
+        [
+            (Transport::StreamableHttp, &self.http),
+            (Transport::Sse, &self.sse),
+            (Transport::Stdio, &self.stdio),
+        ]
+        .into_iter()
+        .find_map(|(t, m)| m.clone().map(|m| (t, m)))
     }
 
-    fn add(&mut self, t: Transport) {
-        match t {
-            Transport::StreamableHttp => self.http = true,
-            Transport::Sse => self.sse = true,
-            Transport::Stdio => self.stdio = true,
-        }
-    }
-}
-
-fn scan(dir: &Path, depth: usize, budget: &mut usize, found: &mut Found) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        if *budget == 0 {
-            return;
-        }
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Ok(kind) = e.file_type() else { continue };
-        if kind.is_dir() {
-            if depth < 6 && !name.starts_with('.') && !SKIPPED_DIRS.contains(&name.as_str()) {
-                scan(&e.path(), depth + 1, budget, found);
-            }
-        } else if kind.is_file()
-            && SOURCE_EXTENSIONS
-                .iter()
-                .any(|x| name.ends_with(&format!(".{x}")))
-            && e.metadata().is_ok_and(|m| m.len() <= MAX_BYTES)
-        {
-            *budget -= 1;
-            if let Ok(text) = std::fs::read_to_string(e.path()) {
-                markers(&text, found);
-            }
+    fn add(&mut self, t: Transport, marker: &str) {
+        let slot = match t {
+            Transport::StreamableHttp => &mut self.http,
+            Transport::Sse => &mut self.sse,
+            Transport::Stdio => &mut self.stdio,
+        };
+        if slot.is_none() {
+            *slot = Some(marker.to_string());
         }
     }
 }
@@ -85,6 +53,9 @@ fn markers(text: &str, found: &mut Found) {
         ("StreamableHTTPServerTransport", Transport::StreamableHttp),
         ("streamable_http_app(", Transport::StreamableHttp),
         ("StreamableHTTPSessionManager", Transport::StreamableHttp),
+        // TypeScript SDK v2: @modelcontextprotocol/express and /hono.
+        ("createMcpExpressApp(", Transport::StreamableHttp),
+        ("createMcpHonoApp(", Transport::StreamableHttp),
         ("SSEServerTransport", Transport::Sse),
         ("SseServerTransport", Transport::Sse),
         ("sse_app(", Transport::Sse),
@@ -95,7 +66,7 @@ fn markers(text: &str, found: &mut Found) {
     ];
     for (name, t) in NAMES {
         if text.contains(name) {
-            found.add(*t);
+            found.add(*t, name.trim_end_matches('('));
         }
     }
     for key in ["transport", "transportType"] {
@@ -108,7 +79,7 @@ fn markers(text: &str, found: &mut Found) {
                 "stdio" => Transport::Stdio,
                 _ => continue,
             };
-            found.add(t);
+            found.add(t, &format!("{key}={value:?}"));
         }
     }
 }
@@ -148,7 +119,7 @@ mod tests {
     fn of(text: &str) -> Option<Transport> {
         let mut f = Found::default();
         markers(text, &mut f);
-        f.best()
+        f.best().map(|(t, _)| t)
     }
 
     #[test]

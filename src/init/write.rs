@@ -49,6 +49,8 @@ struct ServerDoc {
     command: Option<String>,
     port: i64,
     path: String,
+    endpoint: Option<String>,
+    env: Vec<(String, String)>,
 }
 
 /// The text of `mcp-stack.yaml` for `a`. Every value is a YAML scalar that reads back as the
@@ -87,6 +89,8 @@ pub fn config_text(a: &Answers, output: &str) -> String {
                 command: s.command.as_ref().map(|c| flow_list(c)),
                 port: s.port.unwrap_or(super::answers::DEFAULT_PORT),
                 path: q(&s.path),
+                endpoint: s.endpoint.as_deref().map(q),
+                env: s.env.iter().map(|(k, v)| (q(k), q(v))).collect(),
             })
             .collect(),
         monitoring: a.monitoring.to_string(),

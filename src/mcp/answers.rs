@@ -35,8 +35,8 @@ pub struct Initialized {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tools {
     pub names: Vec<String>,
-    /// The first page's first byte (legacy SSE: the event stream's).
-    pub first_byte: FirstByte,
+    /// The first page's first byte (legacy SSE: the event stream's), when measured.
+    pub first_byte: Option<FirstByte>,
     pub elapsed: Duration,
 }
 

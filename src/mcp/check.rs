@@ -1,54 +1,23 @@
-//! `mcpstack check`: every server of a stack, through the gateway, as a client sees it:
-//! `initialize`, `tools/list`, the first byte of an event stream and the session round trip.
+//! `mcpstack check`: every server of a stack, through the gateway, as a client sees it.
+//!
+//! The protocol goes through the official SDK ([`sdk`]): the generation the server speaks
+//! (`server/discover`, else `initialize`) and `tools/list`. What an SDK hides is measured by
+//! hand ([`Session`]): the first byte of a `tools/list` answer and, on servers of the
+//! revisions with sessions, the `Mcp-Session-Id` round trip. The legacy HTTP+SSE transport,
+//! which the SDK does not speak, is checked by hand ([`SseSession`]).
 
 use super::answers::{BodyKind, Closed, FirstByte, Initialized, Tools};
 use super::client::Session;
 use super::error::McpError;
 use super::failure::{hint, Column, Failure, Step};
 use super::http::http_client;
+use super::options::CheckOptions;
+use super::sdk;
 use super::sse::SseSession;
 use super::target::CheckTarget;
 use crate::config::Transport;
 use reqwest::Url;
-use std::fmt;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-
-/// How to reach the servers.
-#[derive(Clone)]
-pub struct CheckOptions {
-    /// The only CA trusted (the stack's local CA); `None`: the platform's roots.
-    pub ca_pem: Option<Vec<u8>>,
-    /// Sent as `Authorization: Bearer` when the gateway has auth on.
-    pub token: Option<String>,
-    /// Bounds the connection and each step.
-    pub timeout: Duration,
-    /// Sends this host name to this address instead of asking DNS (the URL's port wins
-    /// unless it has none).
-    pub resolve: Option<(String, SocketAddr)>,
-}
-
-impl Default for CheckOptions {
-    fn default() -> Self {
-        CheckOptions {
-            ca_pem: None,
-            token: None,
-            timeout: Duration::from_secs(10),
-            resolve: None,
-        }
-    }
-}
-
-impl fmt::Debug for CheckOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CheckOptions")
-            .field("ca_pem", &self.ca_pem.as_ref().map(|p| p.len()))
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("timeout", &self.timeout)
-            .field("resolve", &self.resolve)
-            .finish()
-    }
-}
 
 /// What the session check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +30,8 @@ pub enum SessionCheck {
     Stateless,
     /// Legacy SSE: the session lives in the endpoint URL, which accepted the messages.
     Legacy,
+    /// The server speaks the 2026-07-28 revision, which has no sessions.
+    Sessionless,
 }
 
 /// The outcome of checking one server.
@@ -175,12 +146,73 @@ async fn check_one(http: reqwest::Client, target: CheckTarget, opts: &CheckOptio
 }
 
 async fn streamable(r: &mut CheckResult, http: reqwest::Client, url: Url, opts: &CheckOptions) {
-    let mut s = Session::new(http, url, opts.token.clone(), opts.timeout);
-    match s.initialize().await {
-        Ok(init) => r.initialize = Some(init),
-        Err(e) => return r.fail(Step::Initialize, e, opts),
+    // The protocol, through the SDK.
+    let token = opts.token.as_deref();
+    let (client, init) = match sdk::connect(http.clone(), &url, token, opts.timeout).await {
+        Ok(connected) => connected,
+        Err(e @ McpError::Timeout(_)) => return r.fail(Step::Initialize, e, opts),
+        Err(e) => {
+            // The SDK says that it failed; the hand-written client, which sees every HTTP
+            // exchange, says where (the status, the body, the step).
+            let s = Session::new(http, url, opts.token.clone(), opts.timeout);
+            session_round_trip(r, s, opts).await;
+            if r.ok() {
+                r.fail(Step::Initialize, e, opts);
+            }
+            r.session = None;
+            r.first_byte = None;
+            return;
+        }
+    };
+    let modern = sdk::is_modern(&init);
+    r.initialize = Some(init);
+    let start = Instant::now();
+    match sdk::tool_names(&client, opts.timeout).await {
+        Ok(names) => {
+            r.tools = Some(Tools {
+                names,
+                first_byte: None,
+                elapsed: start.elapsed(),
+            })
+        }
+        Err(e) => r.fail(Step::ToolsList, e, opts),
     }
-    let has_id = s.session_id().is_some();
+    let _ = client.cancel().await;
+    // What the SDK hides, by hand.
+    if modern {
+        let mut s = Session::modern(http, url, opts.token.clone(), opts.timeout);
+        match s.list_tools().await {
+            Ok(tools) => {
+                r.first_byte = tools.first_byte;
+                if let (Some(init), Some(fb)) = (&mut r.initialize, tools.first_byte) {
+                    init.kind = fb.kind;
+                }
+            }
+            Err(e) => r.fail(Step::FirstByte, e, opts),
+        }
+        r.session = Some(SessionCheck::Sessionless);
+    } else {
+        session_round_trip(
+            r,
+            Session::new(http, url, opts.token.clone(), opts.timeout),
+            opts,
+        )
+        .await;
+    }
+}
+
+/// A session of the revisions before 2026-07-28: the id from `initialize` carried by the next
+/// requests (the first byte of `tools/list` is measured on the way), DELETE, then 404.
+async fn session_round_trip(r: &mut CheckResult, mut s: Session, opts: &CheckOptions) {
+    let init = match s.initialize().await {
+        Ok(init) => init,
+        Err(e) => return r.fail(Step::Initialize, e, opts),
+    };
+    let has_id = init.session_id.is_some();
+    match &mut r.initialize {
+        Some(sdk) => sdk.session_id = init.session_id,
+        None => r.initialize = Some(init),
+    }
     if let Err(e) = s.initialized().await {
         r.fail(Step::Initialized, e.clone(), opts);
         session_refused(r, &e, has_id, opts);
@@ -189,11 +221,13 @@ async fn streamable(r: &mut CheckResult, http: reqwest::Client, url: Url, opts: 
     }
     match s.list_tools().await {
         Ok(tools) => {
-            r.first_byte = Some(tools.first_byte);
-            r.tools = Some(tools);
+            r.first_byte = tools.first_byte;
+            if let (Some(init), Some(fb)) = (&mut r.initialize, tools.first_byte) {
+                init.kind = fb.kind;
+            }
         }
         Err(e) => {
-            r.fail(Step::ToolsList, e.clone(), opts);
+            r.fail(Step::FirstByte, e.clone(), opts);
             session_refused(r, &e, has_id, opts);
         }
     }

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const PROTOCOL_HEADER: &str = "mcp-protocol-version";
+/// 2026-07-28: the JSON-RPC method, mirrored for intermediaries.
+pub const METHOD_HEADER: &str = "mcp-method";
 /// What a client must accept on a POST.
 pub const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 
@@ -31,6 +33,9 @@ pub struct Session {
     timeout: Duration,
     session_id: Option<String>,
     protocol_version: Option<String>,
+    /// The 2026-07-28 revision: no handshake; every request carries its version and method
+    /// in headers and `_meta`.
+    modern: bool,
     next_id: u64,
 }
 
@@ -58,7 +63,22 @@ impl Session {
             timeout,
             session_id: None,
             protocol_version: None,
+            modern: false,
             next_id: 1,
+        }
+    }
+
+    /// A session with a server of the 2026-07-28 revision: no `initialize`, no session id.
+    pub fn modern(
+        http: reqwest::Client,
+        url: Url,
+        token: Option<String>,
+        timeout: Duration,
+    ) -> Session {
+        Session {
+            protocol_version: Some(jsonrpc::MODERN_VERSION.into()),
+            modern: true,
+            ..Session::new(http, url, token, timeout)
         }
     }
 
@@ -125,7 +145,7 @@ impl Session {
             }
             Ok(Tools {
                 names: pages.names(),
-                first_byte: first_byte.expect("one page at least"),
+                first_byte,
                 elapsed: start.elapsed(),
             })
         })
@@ -204,8 +224,13 @@ impl Session {
 
     async fn post(&self, message: &Value) -> Result<(Response, Instant), McpError> {
         let start = Instant::now();
-        let resp = self
-            .request(Method::POST)
+        let mut rb = self.request(Method::POST);
+        if self.modern {
+            if let Some(method) = message.get("method").and_then(Value::as_str) {
+                rb = rb.header(METHOD_HEADER, method);
+            }
+        }
+        let resp = rb
             .header(ACCEPT, ACCEPT_BOTH)
             .header(CONTENT_TYPE, "application/json")
             .body(message.to_string())
@@ -218,6 +243,11 @@ impl Session {
     /// Sends request `method` and reads its response, from JSON or from an event stream.
     async fn call(&mut self, method: &str, params: Value) -> Result<Answer, McpError> {
         let id = self.take_id();
+        let params = if self.modern {
+            jsonrpc::with_meta(params)
+        } else {
+            params
+        };
         let (resp, start) = self.post(&jsonrpc::request(id, method, params)).await?;
         let status = resp.status();
         if !status.is_success() {

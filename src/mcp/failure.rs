@@ -1,7 +1,7 @@
 //! What a failed step says: which server, which step, what was seen, and what to look at.
 
-use super::check::CheckOptions;
 use super::error::McpError;
+use super::options::CheckOptions;
 use std::fmt;
 
 /// A step of a check.
@@ -14,6 +14,8 @@ pub enum Step {
     Initialize,
     Initialized,
     ToolsList,
+    /// `tools/list` again, by hand, to time its first byte.
+    FirstByte,
     /// The session id from `initialize` on the next requests.
     Session,
     Delete,
@@ -29,6 +31,7 @@ impl fmt::Display for Step {
             Step::Initialize => "initialize",
             Step::Initialized => "notifications/initialized",
             Step::ToolsList => "tools/list",
+            Step::FirstByte => "tools/list (first byte)",
             Step::Session => "session",
             Step::Delete => "DELETE",
             Step::AfterDelete => "after DELETE",
@@ -48,7 +51,7 @@ impl Step {
     pub fn column(self) -> Column {
         match self {
             Step::Setup | Step::Stream | Step::Initialize | Step::Initialized => Column::Initialize,
-            Step::ToolsList => Column::Tools,
+            Step::ToolsList | Step::FirstByte => Column::Tools,
             Step::Session | Step::Delete | Step::AfterDelete => Column::Session,
         }
     }

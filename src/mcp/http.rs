@@ -5,7 +5,8 @@
 //! else, so a check proves the gateway serves the stack's own certificate. Without one it
 //! trusts the platform's roots (manual and ACME certificates). HTTP/2 is offered through
 //! ALPN, HTTP/1.1 otherwise. Proxies from the environment are ignored (the gateway is
-//! checked directly) and redirects are not followed (a redirect is reported, not hidden).
+//! checked directly). A 307 or 308 on the same origin is followed with its method and body
+//! (servers move `/mcp` to `/mcp/`, and clients follow); any other redirect is reported.
 
 use super::error::{describe, snippet, McpError};
 use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION};
@@ -72,7 +73,7 @@ pub fn http_client(
     let mut builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config(ca_pem)?)
         .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(same_origin_redirects())
         .connect_timeout(connect_timeout)
         .user_agent(USER_AGENT);
     if let Some((host, addr)) = resolve {
@@ -81,6 +82,31 @@ pub fn http_client(
     builder
         .build()
         .map_err(|e| McpError::Setup(format!("HTTP client: {}", describe(&e))))
+}
+
+/// At most this many redirects for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// Follows 307 and 308 (which keep a POST a POST) on the same origin: the token and session
+/// id never go elsewhere. A 301, 302 or 303 (which would turn the POST into a GET) stops.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let keeps_body = matches!(
+            attempt.status(),
+            reqwest::StatusCode::TEMPORARY_REDIRECT | reqwest::StatusCode::PERMANENT_REDIRECT
+        );
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if !keeps_body || !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// Runs `step`, failing with [`McpError::Timeout`] once `timeout` has passed.

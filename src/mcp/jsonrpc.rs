@@ -7,6 +7,22 @@ use serde_json::{json, Value};
 /// The protocol version the client asks for (the health checks ask for the same).
 pub const PROTOCOL_VERSION: &str = "2025-06-18";
 
+/// The revision without a handshake: every request names it in `_meta`.
+pub const MODERN_VERSION: &str = "2026-07-28";
+
+/// `params` with the `_meta` a 2026-07-28 request carries: version, client, capabilities.
+pub fn with_meta(mut params: Value) -> Value {
+    if !params.is_object() {
+        params = json!({});
+    }
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+        "io.modelcontextprotocol/clientInfo": {"name": "mcpstack", "version": env!("CARGO_PKG_VERSION")},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    params
+}
+
 /// A request with a numeric id.
 pub fn request(id: u64, method: &str, params: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})

@@ -150,10 +150,10 @@ impl SseSession {
             }
             Ok(Tools {
                 names: pages.names(),
-                first_byte: FirstByte {
+                first_byte: Some(FirstByte {
                     kind: BodyKind::EventStream,
                     after: self.first_byte,
-                },
+                }),
                 elapsed: start.elapsed(),
             })
         })

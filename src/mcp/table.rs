@@ -73,6 +73,7 @@ fn row(r: &CheckResult) -> [String; 6] {
         Some(SessionCheck::NoDelete) => "ok, no DELETE".to_string(),
         Some(SessionCheck::Stateless) => "none (stateless)".to_string(),
         Some(SessionCheck::Legacy) => "n/a (sse)".to_string(),
+        Some(SessionCheck::Sessionless) => "none (2026-07-28)".to_string(),
         None => "-".to_string(),
     };
     [

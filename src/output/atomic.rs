@@ -10,7 +10,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".mcpstack-").suffix(".tmp");
+    builder
+        .prefix(super::tree::TEMP_PREFIX)
+        .suffix(super::tree::TEMP_SUFFIX);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -28,4 +30,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// Writes `bytes` to a new temporary file in `dir` (which must exist), with `mode` from
+/// creation and without syncing: the caller syncs once for all files, then renames.
+/// The file is removed if the returned path is dropped.
+pub fn write_temp(dir: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::TempPath> {
+    let mut builder = tempfile::Builder::new();
+    builder
+        .prefix(super::tree::TEMP_PREFIX)
+        .suffix(super::tree::TEMP_SUFFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io(tmp.path(), e))?;
+    }
+    Ok(tmp.into_temp_path())
 }

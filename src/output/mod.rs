@@ -1,32 +1,24 @@
 //! Writes rendered files into the output folder: a manifest of hashes, drift checks,
-//! refusal to overwrite hand edits, removal of files no longer produced, atomic writes.
+//! refusal to overwrite hand edits, removal of files no longer produced.
+//!
+//! Everything stays inside the output folder: manifest paths are normalised and confined
+//! (`manifest`), and no link is followed for reads, writes or deletes (`tree`). A render is a
+//! transaction: it records the hashes it is about to write in the manifest (`pending`), writes
+//! every file to a temporary name, syncs once, renames, removes orphans, then commits the
+//! manifest. A run that fails or is killed leaves each file old or new, both known to the
+//! manifest, so the next render completes it instead of calling it a hand edit.
 
 mod atomic;
+mod manifest;
+mod tree;
 
 pub use atomic::write_atomic;
+pub use manifest::{sha256, Manifest, MANIFEST};
+pub use tree::check as refuse_links;
 
 use crate::error::{Error, Result};
 use crate::render::File;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-/// The manifest's name inside the output folder.
-pub const MANIFEST: &str = ".mcpstack-manifest.json";
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Manifest {
-    pub generator: String,
-    pub config: String,
-    /// Output-relative path → sha256 of the contents mcpstack wrote.
-    pub files: BTreeMap<String, String>,
-}
-
-pub fn sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+use std::path::Path;
 
 /// What one path needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,32 +45,36 @@ pub struct Entry {
 
 /// Compares the rendered files with the output folder. Reads only.
 pub fn plan(dir: &Path, files: &[File]) -> Result<Vec<Entry>> {
-    let manifest = read_manifest(dir)?;
+    plan_with(dir, files, &manifest::read(dir)?)
+}
+
+fn plan_with(dir: &Path, files: &[File], manifest: &Manifest) -> Result<Vec<Entry>> {
+    tree::check_root(dir)?;
     let mut entries = Vec::new();
     for f in files {
-        let path = dir.join(&f.path);
-        let old = read_text(&path)?;
+        let rel = manifest::normalise(&f.path)
+            .filter(|rel| *rel == f.path)
+            .ok_or_else(|| anyhow::anyhow!("renderer produced an unsafe path `{}`", f.path))?;
+        let old = tree::read(dir, &rel)?;
         let state = match &old {
             None => State::Missing,
             Some(text) if *text == f.contents => State::UpToDate,
-            Some(text) => match manifest.files.get(&f.path) {
-                Some(hash) if *hash == sha256(text.as_bytes()) => State::Stale,
-                _ => State::HandEdited,
-            },
+            Some(text) if manifest.is_ours(&rel, text) => State::Stale,
+            Some(_) => State::HandEdited,
         };
         entries.push(Entry {
-            path: f.path.clone(),
+            path: rel,
             state,
             old,
             new: Some(f.contents.clone()),
         });
     }
-    for (path, hash) in &manifest.files {
+    for path in manifest.paths() {
         if files.iter().any(|f| &f.path == path) {
             continue;
         }
-        if let Some(text) = read_text(&dir.join(path))? {
-            let state = if sha256(text.as_bytes()) == *hash {
+        if let Some(text) = tree::read(dir, path)? {
+            let state = if manifest.is_ours(path, &text) {
                 State::Orphan
             } else {
                 State::OrphanEdited
@@ -125,9 +121,11 @@ pub struct Report {
 }
 
 /// Writes every file that changed, removes orphans, then the manifest. Refuses hand-edited
-/// files unless `force`; in that case nothing at all is written.
+/// files unless `force`, and any link or escaping manifest entry; then nothing at all is
+/// written.
 pub fn write(dir: &Path, config_name: &str, files: &[File], force: bool) -> Result<Report> {
-    let entries = plan(dir, files)?;
+    let old = manifest::read(dir)?;
+    let entries = plan_with(dir, files, &old)?;
     let edited: Vec<String> = entries
         .iter()
         .filter(|e| matches!(e.state, State::HandEdited | State::OrphanEdited))
@@ -136,37 +134,97 @@ pub fn write(dir: &Path, config_name: &str, files: &[File], force: bool) -> Resu
     if !edited.is_empty() && !force {
         return Err(Error::HandEdited { files: edited });
     }
-    let mut report = Report::default();
-    for e in &entries {
-        let path = dir.join(&e.path);
-        match (&e.state, &e.new) {
-            (State::UpToDate, _) => report.unchanged += 1,
-            (_, Some(contents)) => {
-                write_atomic(&path, contents.as_bytes(), mode_for(&e.path))?;
-                report.written.push(e.path.clone());
-            }
-            (_, None) => {
-                std::fs::remove_file(&path).map_err(|err| Error::io(&path, err))?;
-                remove_empty_parents(dir, &path);
-                report.removed.push(e.path.clone());
-            }
-        }
-    }
-    let manifest = Manifest {
+    tree::clean_temps(dir);
+    let done = Manifest {
         generator: format!("mcpstack {}", env!("CARGO_PKG_VERSION")),
         config: config_name.to_string(),
         files: files
             .iter()
             .map(|f| (f.path.clone(), sha256(f.contents.as_bytes())))
             .collect(),
+        pending: Default::default(),
     };
-    let mut text = serde_json::to_string_pretty(&manifest).map_err(anyhow::Error::from)?;
-    text.push('\n');
-    let mpath = dir.join(MANIFEST);
-    if read_text(&mpath)?.as_deref() != Some(text.as_str()) {
-        write_atomic(&mpath, text.as_bytes(), 0o644)?;
+    let mut report = Report::default();
+    let changes: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.state != State::UpToDate)
+        .collect();
+    report.unchanged = entries.len() - changes.len();
+    if !changes.is_empty() {
+        transaction(dir, &old, &entries, &changes, &done)?;
+    }
+    for e in changes {
+        match e.new {
+            Some(_) => report.written.push(e.path.clone()),
+            None => report.removed.push(e.path.clone()),
+        }
+    }
+    let text = done.to_text()?;
+    if tree::read(dir, MANIFEST)?.as_deref() != Some(text.as_str()) {
+        tree::ensure_dir(dir, "")?;
+        write_atomic(&dir.join(MANIFEST), text.as_bytes(), 0o644)?;
     }
     Ok(report)
+}
+
+/// Intent, temporary files, one sync, renames, removals. The caller commits the manifest.
+fn transaction(
+    dir: &Path,
+    old: &Manifest,
+    entries: &[Entry],
+    changes: &[&Entry],
+    done: &Manifest,
+) -> Result<()> {
+    tree::ensure_dir(dir, "")?;
+    // What is on disk now and ours, and what this run writes: both count as ours until the end.
+    let intent = Manifest {
+        generator: done.generator.clone(),
+        config: done.config.clone(),
+        files: entries
+            .iter()
+            .filter_map(|e| {
+                let text = e.old.as_ref()?;
+                (e.state == State::UpToDate || old.is_ours(&e.path, text))
+                    .then(|| (e.path.clone(), sha256(text.as_bytes())))
+            })
+            .collect(),
+        pending: done.files.clone(),
+    };
+    let mpath = dir.join(MANIFEST);
+    let before = tree::read(dir, MANIFEST)?;
+    write_atomic(&mpath, intent.to_text()?.as_bytes(), 0o644)?;
+    let restore = |err: Error| {
+        // Nothing was replaced yet: put the old manifest back (best effort; the intent would
+        // be recognised too).
+        let _ = match &before {
+            Some(text) => write_atomic(&mpath, text.as_bytes(), 0o644),
+            None => std::fs::remove_file(&mpath).map_err(|e| Error::io(&mpath, e)),
+        };
+        err
+    };
+    let mut temps = Vec::new();
+    for e in changes {
+        let Some(contents) = &e.new else { continue };
+        let parent = e.path.rsplit_once('/').map_or("", |(p, _)| p);
+        let written = tree::ensure_dir(dir, parent)
+            .and_then(|folder| atomic::write_temp(&folder, contents.as_bytes(), mode_for(&e.path)));
+        match written {
+            Ok(tmp) => temps.push((tmp, e.path.as_str())),
+            Err(err) => return Err(restore(err)),
+        }
+    }
+    if let Err(err) = tree::sync(dir) {
+        return Err(restore(err));
+    }
+    for (tmp, rel) in temps {
+        tree::check(dir, rel)?;
+        let path = dir.join(rel);
+        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+    }
+    for e in changes.iter().filter(|e| e.new.is_none()) {
+        tree::remove(dir, &e.path)?;
+    }
+    tree::sync(dir)
 }
 
 fn mode_for(path: &str) -> u32 {
@@ -174,36 +232,5 @@ fn mode_for(path: &str) -> u32 {
         0o755
     } else {
         0o644
-    }
-}
-
-fn remove_empty_parents(root: &Path, file: &Path) {
-    let mut dir: Option<PathBuf> = file.parent().map(Path::to_path_buf);
-    while let Some(d) = dir {
-        if d == root || !d.starts_with(root) || std::fs::remove_dir(&d).is_err() {
-            break;
-        }
-        dir = d.parent().map(Path::to_path_buf);
-    }
-}
-
-fn read_manifest(dir: &Path) -> Result<Manifest> {
-    let path = dir.join(MANIFEST);
-    match read_text(&path)? {
-        None => Ok(Manifest::default()),
-        Some(text) => serde_json::from_str(&text).map_err(|e| {
-            Error::Other(anyhow::anyhow!(
-                "{} is not a valid manifest ({e}); delete it and run `mcpstack render --force`",
-                path.display()
-            ))
-        }),
-    }
-}
-
-fn read_text(path: &Path) -> Result<Option<String>> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
     }
 }

@@ -195,7 +195,7 @@ pub fn render(stack: &Stack) -> Result<String> {
         )]),
         volumes,
     };
-    let body = serde_yaml::to_string(&compose)?;
+    let body = super::yaml11::quote_for_yaml11(&serde_yaml::to_string(&compose)?);
     Ok(format!(
         "{}# Project `{name}`: docker compose -p {name} --profile production up -d\n# (or `--profile dev`; add `--profile monitoring` for dashboards). Copy .env.example to .env\n# beside this file first: it names the project and holds the secrets, none of which is written here.\n{body}",
         header(stack, "#"),
@@ -297,7 +297,7 @@ fn healthcheck(comp: &Component) -> Option<Healthcheck> {
             test.insert(0, "CMD".into());
         }
         Healthcheck {
-            test,
+            test: test.iter().map(|t| literal(t)).collect(),
             interval: "10s",
             timeout: "10s",
             retries: 3,
@@ -327,7 +327,10 @@ fn depends_on(comp: &Component, suffix: &str) -> BTreeMap<String, DependsOn> {
 /// The command Compose must pass: only where no rendered Dockerfile carries it.
 fn command(comp: &Component) -> Option<Vec<String>> {
     match comp.image {
-        ImageSource::Prebuilt { .. } | ImageSource::OwnDockerfile { .. } => comp.command.clone(),
+        ImageSource::Prebuilt { .. } | ImageSource::OwnDockerfile { .. } => comp
+            .command
+            .as_ref()
+            .map(|c| c.iter().map(|a| literal(a)).collect()),
         _ => None,
     }
 }

@@ -8,6 +8,7 @@ pub mod health;
 pub mod monitoring;
 mod nginx;
 mod templates;
+mod yaml11;
 
 pub use templates::Templates;
 

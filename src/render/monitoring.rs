@@ -2,7 +2,7 @@
 //! exporter's modules, and Grafana's provisioning and dashboard. All built from typed data;
 //! alert annotations and legends keep their `{{ }}` because no template engine touches them.
 
-use super::header;
+use super::{header, health};
 use crate::config::{TlsMode, Transport};
 use crate::model::{Monitoring, Route, Stack, GATEWAY_HTTPS_PORT, GATEWAY_INTERNAL_PORT};
 use anyhow::Result;
@@ -14,7 +14,13 @@ pub const DATASOURCE_UID: &str = "mcpstack-prometheus";
 const BLACKBOX: &str = "blackbox-exporter:9115";
 /// MCP probes are less frequent than scrapes: each one opens a session on the server.
 const PROBE_INTERVAL: &str = "30s";
-const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"mcpstack-probe","version":"1"}}}"#;
+/// How the probes name themselves.
+const CLIENT: &str = "mcpstack-probe";
+/// The recorded series that alerts and panels read: a target answers MCP when the probe of
+/// either protocol generation succeeds.
+pub const PROBE_SUCCESS: &str = "mcp:probe_success";
+/// How long the successful probe of a target took.
+pub const PROBE_DURATION: &str = "mcp:probe_duration_seconds";
 
 fn yaml(stack: &Stack, v: &impl Serialize) -> Result<String> {
     Ok(format!(
@@ -97,40 +103,77 @@ fn is_sse(r: &Route) -> bool {
     r.transport == Transport::Sse
 }
 
-/// The blackbox module that probes route `r`, directly or through the gateway.
-fn module(r: &Route, through_gateway: bool) -> String {
-    match (is_sse(r), through_gateway) {
-        (false, _) => "mcp_initialize".into(),
-        (true, false) => format!("mcp_sse_{}", r.server),
-        (true, true) => format!("mcp_sse_gateway_{}", r.server),
+/// The protocol generations a streamable HTTP server is probed in, each with its own module:
+/// a blackbox probe is one request, and a server may speak either generation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Era {
+    /// 2026-07-28: `server/discover`, no handshake.
+    Modern,
+    /// Earlier revisions: `initialize`.
+    Legacy,
+}
+
+impl Era {
+    fn label(self) -> &'static str {
+        match self {
+            Era::Modern => "modern",
+            Era::Legacy => "legacy",
+        }
     }
 }
 
-/// Every replica of a server, found in Docker's DNS, probed by the blackbox exporter.
-fn direct_job(r: &Route) -> Scrape {
+/// The eras route `r` is probed in (an SSE server has only its own).
+fn eras(r: &Route) -> Vec<Option<Era>> {
+    if is_sse(r) {
+        vec![None]
+    } else {
+        vec![Some(Era::Modern), Some(Era::Legacy)]
+    }
+}
+
+/// The blackbox module that probes route `r` in `era`, directly or through the gateway.
+fn module(r: &Route, era: Option<Era>, through_gateway: bool) -> String {
+    match (era, through_gateway) {
+        (Some(Era::Modern), _) => "mcp_discover".into(),
+        (Some(Era::Legacy), _) => "mcp_initialize".into(),
+        (None, false) => format!("mcp_sse_{}", r.server),
+        (None, true) => format!("mcp_sse_gateway_{}", r.server),
+    }
+}
+
+/// Every replica of a server, found in Docker's DNS, probed by the blackbox exporter in one era.
+fn direct_job(r: &Route, era: Option<Era>) -> Scrape {
     let target = if is_sse(r) {
         "${1}".to_string()
     } else {
         format!("http://${{1}}{}", r.endpoint)
     };
+    let job_name = match era {
+        Some(Era::Legacy) => format!("mcp-direct-{}-legacy", r.server),
+        _ => format!("mcp-direct-{}", r.server),
+    };
+    let mut relabel_configs = vec![
+        relabel(Some("__address__"), "__param_target", Some(target)),
+        relabel(Some("__address__"), "instance", None),
+        relabel(None, "server", Some(r.server.clone())),
+        relabel(None, "probe", Some("direct".into())),
+    ];
+    if let Some(era) = era {
+        relabel_configs.push(relabel(None, "era", Some(era.label().into())));
+    }
+    relabel_configs.push(relabel(None, "__address__", Some(BLACKBOX.into())));
     Scrape {
-        job_name: format!("mcp-direct-{}", r.server),
+        job_name,
         scrape_interval: Some(PROBE_INTERVAL),
         metrics_path: Some("/probe"),
-        params: BTreeMap::from([("module", vec![module(r, false)])]),
+        params: BTreeMap::from([("module", vec![module(r, era, false)])]),
         dns_sd_configs: vec![DnsSd {
             names: vec![r.host.clone()],
             kind: "A",
             port: r.port,
             refresh_interval: "15s",
         }],
-        relabel_configs: vec![
-            relabel(Some("__address__"), "__param_target", Some(target)),
-            relabel(Some("__address__"), "instance", None),
-            relabel(None, "server", Some(r.server.clone())),
-            relabel(None, "probe", Some("direct".into())),
-            relabel(None, "__address__", Some(BLACKBOX.into())),
-        ],
+        relabel_configs,
         ..Scrape::default()
     }
 }
@@ -139,16 +182,23 @@ fn direct_job(r: &Route) -> Scrape {
 fn gateway_job(routes: &[Route]) -> Scrape {
     let static_configs = routes
         .iter()
-        .map(|r| StaticConfig {
-            targets: vec![if is_sse(r) {
-                format!("gateway:{GATEWAY_INTERNAL_PORT}")
-            } else {
-                format!("http://gateway:{GATEWAY_INTERNAL_PORT}{}", r.path)
-            }],
-            labels: BTreeMap::from([
+        .flat_map(|r| eras(r).into_iter().map(move |era| (r, era)))
+        .map(|(r, era)| {
+            let mut labels = BTreeMap::from([
                 ("server", r.server.clone()),
-                ("__param_module", module(r, true)),
-            ]),
+                ("__param_module", module(r, era, true)),
+            ]);
+            if let Some(era) = era {
+                labels.insert("era", era.label().into());
+            }
+            StaticConfig {
+                targets: vec![if is_sse(r) {
+                    format!("gateway:{GATEWAY_INTERNAL_PORT}")
+                } else {
+                    format!("http://gateway:{GATEWAY_INTERNAL_PORT}{}", r.path)
+                }],
+                labels,
+            }
         })
         .collect();
     Scrape {
@@ -180,7 +230,11 @@ fn simple_job(name: &str, target: &str) -> Scrape {
 pub fn prometheus(stack: &Stack) -> Result<String> {
     let routes = &stack.gateway.routes;
     let mut jobs = vec![simple_job("prometheus", "localhost:9090")];
-    jobs.extend(routes.iter().map(direct_job));
+    jobs.extend(
+        routes
+            .iter()
+            .flat_map(|r| eras(r).into_iter().map(move |era| direct_job(r, era))),
+    );
     jobs.push(gateway_job(routes));
     jobs.push(Scrape {
         job_name: "gateway-tls".into(),
@@ -234,7 +288,7 @@ struct Module {
 struct HttpProbe {
     method: &'static str,
     headers: BTreeMap<&'static str, &'static str>,
-    body: &'static str,
+    body: String,
     valid_status_codes: Vec<u16>,
     fail_if_body_not_matches_regexp: Vec<&'static str>,
     preferred_ip_protocol: &'static str,
@@ -302,33 +356,50 @@ fn tcp_module(tcp: TcpProbe) -> Module {
 
 pub fn blackbox(stack: &Stack) -> Result<String> {
     let mut modules = BTreeMap::new();
-    modules.insert(
-        "mcp_initialize".to_string(),
+    // A POST that must get a result; redirects (a 307 to `/mcp/`) are followed with the body.
+    let post = |headers: &[(&'static str, &'static str)], body: String, expect: &'static str| {
+        let mut all = BTreeMap::from([
+            ("Accept", "application/json, text/event-stream"),
+            ("Content-Type", "application/json"),
+        ]);
+        all.extend(headers.iter().copied());
         Module {
             prober: "http",
             timeout: "10s",
             http: Some(HttpProbe {
                 method: "POST",
-                headers: BTreeMap::from([
-                    ("Accept", "application/json, text/event-stream"),
-                    ("Content-Type", "application/json"),
-                ]),
-                body: INITIALIZE,
+                headers: all,
+                body,
                 valid_status_codes: vec![200],
-                fail_if_body_not_matches_regexp: vec![r#""protocolVersion""#],
+                fail_if_body_not_matches_regexp: vec![expect],
                 preferred_ip_protocol: "ip4",
             }),
             tcp: None,
-        },
+        }
+    };
+    modules.insert(
+        "mcp_discover".to_string(),
+        post(
+            &[
+                ("MCP-Protocol-Version", health::MODERN_VERSION),
+                ("Mcp-Method", "server/discover"),
+            ],
+            health::discover_body(CLIENT),
+            r#""supportedVersions""#,
+        ),
+    );
+    modules.insert(
+        "mcp_initialize".to_string(),
+        post(&[], health::initialize_body(CLIENT), r#""protocolVersion""#),
     );
     for r in stack.gateway.routes.iter().filter(|r| is_sse(r)) {
         modules.insert(
-            module(r, false),
+            module(r, None, false),
             sse_module(&r.host, &r.endpoint, "^event: endpoint".into()),
         );
         // Through the gateway the announced endpoint must carry the public prefix.
         modules.insert(
-            module(r, true),
+            module(r, None, true),
             sse_module("gateway", &r.path, format!("^data: {}", r.path)),
         );
     }
@@ -357,7 +428,38 @@ struct Rules {
 #[derive(Serialize)]
 struct Group {
     name: &'static str,
-    rules: Vec<Rule>,
+    rules: Vec<AnyRule>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AnyRule {
+    Record(Record),
+    Alert(Rule),
+}
+
+/// A recording rule: a series computed from others.
+#[derive(Serialize)]
+struct Record {
+    record: &'static str,
+    expr: String,
+}
+
+/// A target answers MCP when either era's probe succeeds; its latency is that probe's.
+fn probe_records() -> Vec<AnyRule> {
+    let targets = r#"{probe=~"direct|gateway"}"#;
+    vec![
+        AnyRule::Record(Record {
+            record: PROBE_SUCCESS,
+            expr: format!("max without (era, job) (probe_success{targets})"),
+        }),
+        AnyRule::Record(Record {
+            record: PROBE_DURATION,
+            expr: format!(
+                "min without (era, job) (probe_duration_seconds{targets} and probe_success{targets} == 1)"
+            ),
+        }),
+    ]
 }
 
 #[derive(Serialize)]
@@ -392,7 +494,7 @@ fn rule(
 
 /// Healthy replicas of a server (0 when none is left in DNS).
 fn healthy(server: &str) -> String {
-    format!(r#"(count(probe_success{{probe="direct", server="{server}"}} == 1) or vector(0))"#)
+    format!(r#"(count({PROBE_SUCCESS}{{probe="direct", server="{server}"}} == 1) or vector(0))"#)
 }
 
 pub fn alerts(stack: &Stack, m: &Monitoring) -> Result<String> {
@@ -429,7 +531,7 @@ pub fn alerts(stack: &Stack, m: &Monitoring) -> Result<String> {
     }
     rules.push(rule(
         "McpRouteDown",
-        r#"probe_success{probe="gateway"} == 0"#.into(),
+        format!(r#"{PROBE_SUCCESS}{{probe="gateway"}} == 0"#),
         "1m",
         "critical",
         "An MCP route of the gateway fails",
@@ -465,7 +567,7 @@ pub fn alerts(stack: &Stack, m: &Monitoring) -> Result<String> {
     rules.push(rule(
         "McpProbeSlow",
         format!(
-            r#"probe_duration_seconds{{probe=~"direct|gateway"}} > {}"#,
+            r#"{PROBE_DURATION}{{probe=~"direct|gateway"}} > {}"#,
             m.latency_threshold_secs
         ),
         "5m",
@@ -479,10 +581,16 @@ pub fn alerts(stack: &Stack, m: &Monitoring) -> Result<String> {
     yaml(
         stack,
         &Rules {
-            groups: vec![Group {
-                name: "mcpstack",
-                rules,
-            }],
+            groups: vec![
+                Group {
+                    name: "mcpstack-probes",
+                    rules: probe_records(),
+                },
+                Group {
+                    name: "mcpstack",
+                    rules: rules.into_iter().map(AnyRule::Alert).collect(),
+                },
+            ],
         },
     )
 }
@@ -797,7 +905,7 @@ fn dashboard(stack: &Stack) -> Dashboard {
             "bool_on_off",
             4,
             vec![q(
-                format!(r#"probe_success{{probe="gateway", server="{s}"}}"#),
+                format!(r#"{PROBE_SUCCESS}{{probe="gateway", server="{s}"}}"#),
                 "route",
             )],
         ));
@@ -808,11 +916,11 @@ fn dashboard(stack: &Stack) -> Dashboard {
             8,
             vec![
                 q(
-                    format!(r#"probe_duration_seconds{{probe="direct", server="{s}"}}"#),
+                    format!(r#"{PROBE_DURATION}{{probe="direct", server="{s}"}}"#),
                     "{{instance}}",
                 ),
                 q(
-                    format!(r#"probe_duration_seconds{{probe="gateway", server="{s}"}}"#),
+                    format!(r#"{PROBE_DURATION}{{probe="gateway", server="{s}"}}"#),
                     "through the gateway",
                 ),
             ],

@@ -92,3 +92,5 @@ pub fn two_servers(root: &Path) {
     );
     write(&root.join("api/uv.lock"), UV_LOCK);
 }
+
+pub mod shapes;

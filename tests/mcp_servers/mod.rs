@@ -29,6 +29,21 @@ pub enum Delete {
     Ignored,
 }
 
+/// Which protocol generations the streamable HTTP server speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Era {
+    /// 2025-06-18: `initialize`, maybe a session.
+    Legacy,
+    /// 2026-07-28 only: `server/discover`, `_meta` and headers on every request, no session;
+    /// `initialize` gets 400 with a modern error, as the revision says.
+    Modern,
+    /// Both, chosen per request by the `MCP-Protocol-Version` header (the Python SDK 2.x way).
+    Dual,
+}
+
+/// The 2026-07-28 revision's version string.
+pub const MODERN: &str = "2026-07-28";
+
 /// How the streamable HTTP server behaves.
 #[derive(Clone, Debug)]
 pub struct Behaviour {
@@ -43,6 +58,10 @@ pub struct Behaviour {
     pub token: Option<String>,
     /// Give tools/list in two pages.
     pub paged: bool,
+    pub era: Era,
+    /// POST to the endpoint gets 307 to the endpoint with a trailing slash, as an absolute
+    /// URL built from the Host header (what Starlette does for a mounted app).
+    pub redirect: bool,
 }
 
 impl Default for Behaviour {
@@ -54,6 +73,8 @@ impl Default for Behaviour {
             forget_sessions: false,
             token: None,
             paged: false,
+            era: Era::Legacy,
+            redirect: false,
         }
     }
 }
@@ -206,6 +227,25 @@ async fn streamable_post(
             text(StatusCode::NOT_ACCEPTABLE, "accept both"),
         );
     }
+    let modern = match b.era {
+        Era::Legacy => false,
+        Era::Modern => true,
+        Era::Dual => header(&headers, "mcp-protocol-version").as_deref() == Some(MODERN),
+    };
+    if modern {
+        let (status, answer) = modern_answer(&b, &headers, &message, &method);
+        let answer = if status != StatusCode::OK || b.json {
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                answer.to_string(),
+            )
+                .into_response()
+        } else {
+            event_stream(&answer)
+        };
+        return respond(status, answer);
+    }
     let mut session = None;
     if method == "initialize" {
         if b.sessions {
@@ -256,6 +296,79 @@ async fn streamable_post(
     respond(StatusCode::OK, answer)
 }
 
+/// A 2026-07-28 answer: the headers must mirror the body, the version must be ours.
+fn modern_answer(
+    b: &Behaviour,
+    headers: &HeaderMap,
+    message: &Value,
+    method: &str,
+) -> (StatusCode, Value) {
+    let id = message.get("id").cloned().unwrap_or(Value::Null);
+    let error = |status: StatusCode, code: i64, text: &str, data: Value| {
+        let error = json!({"code": code, "message": text, "data": data});
+        (status, json!({"jsonrpc": "2.0", "id": id, "error": error}))
+    };
+    let version = header(headers, "mcp-protocol-version");
+    let meta = &message["params"]["_meta"];
+    let body_version = meta["io.modelcontextprotocol/protocolVersion"].as_str();
+    if version.is_none() || header(headers, "mcp-method").as_deref() != Some(method) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            -32020,
+            "Header mismatch: MCP-Protocol-Version and Mcp-Method are required",
+            Value::Null,
+        );
+    }
+    if version.as_deref() != body_version {
+        return error(
+            StatusCode::BAD_REQUEST,
+            -32020,
+            "Header mismatch: protocol version",
+            Value::Null,
+        );
+    }
+    if version.as_deref() != Some(MODERN) {
+        let data = json!({"supported": [MODERN], "requested": version});
+        return error(
+            StatusCode::BAD_REQUEST,
+            -32022,
+            "Unsupported protocol version",
+            data,
+        );
+    }
+    let info =
+        json!({"io.modelcontextprotocol/serverInfo": {"name": "modern-emu", "version": "0.2"}});
+    let result = match method {
+        "server/discover" => json!({
+            "resultType": "complete",
+            "supportedVersions": [MODERN],
+            "capabilities": {"tools": {}},
+            "_meta": info,
+            "ttlMs": 60000,
+            "cacheScope": "public",
+        }),
+        "tools/list" => {
+            let mut r = result_for(method, &message["params"], b, false);
+            r["resultType"] = json!("complete");
+            r["ttlMs"] = json!(60000);
+            r["cacheScope"] = json!("public");
+            r
+        }
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                -32601,
+                "Method not found",
+                Value::Null,
+            )
+        }
+    };
+    (
+        StatusCode::OK,
+        json!({"jsonrpc": "2.0", "id": id, "result": result}),
+    )
+}
+
 async fn streamable_delete(
     b: Behaviour,
     state: Arc<Mutex<State>>,
@@ -264,6 +377,8 @@ async fn streamable_delete(
 ) -> Response {
     let status = if !authorized(&b, &headers) {
         StatusCode::UNAUTHORIZED
+    } else if b.era == Era::Modern {
+        StatusCode::METHOD_NOT_ALLOWED
     } else {
         let id = header(&headers, "mcp-session-id").unwrap_or_default();
         let mut s = state.lock().unwrap();
@@ -289,11 +404,21 @@ pub async fn serve(router: Router) -> SocketAddr {
     addr
 }
 
-/// The streamable HTTP server's routes, at `path`.
+/// The streamable HTTP server's routes, at `path` (and, when it redirects, the 307 there to
+/// `path/`).
 fn streamable_router(path: &str, b: Behaviour, state: Arc<Mutex<State>>) -> Router {
     let (b2, s2) = (b.clone(), state.clone());
-    Router::new().route(
-        path,
+    let (served, redirect) = if b.redirect {
+        (
+            format!("{}/", path.trim_end_matches('/')),
+            Some(path.to_string()),
+        )
+    } else {
+        (path.to_string(), None)
+    };
+    let state3 = state.clone();
+    let router = Router::new().route(
+        &served,
         post(move |version: Version, headers: HeaderMap, body: Bytes| {
             streamable_post(b.clone(), state.clone(), version, headers, body)
         })
@@ -301,7 +426,29 @@ fn streamable_router(path: &str, b: Behaviour, state: Arc<Mutex<State>>) -> Rout
             streamable_delete(b2.clone(), s2.clone(), version, headers)
         })
         .get(|| async { StatusCode::METHOD_NOT_ALLOWED }),
-    )
+    );
+    match redirect {
+        None => router,
+        Some(from) => {
+            let to = served.clone();
+            router.route(
+                &from,
+                axum::routing::any(move |headers: HeaderMap| {
+                    let (state, to) = (state3.clone(), to.clone());
+                    async move {
+                        record(&state, "307", &headers, StatusCode::TEMPORARY_REDIRECT);
+                        let host = header(&headers, "host").unwrap_or_default();
+                        let location = format!("http://{host}{to}");
+                        (
+                            StatusCode::TEMPORARY_REDIRECT,
+                            [(header::LOCATION, location)],
+                        )
+                            .into_response()
+                    }
+                }),
+            )
+        }
+    }
 }
 
 /// A streamable HTTP server at `/mcp`.

@@ -1,0 +1,214 @@
+//! One server or service: how it runs, where it is routed, what it needs.
+
+use super::*;
+
+pub(super) fn server(
+    ck: &mut Check,
+    p: &KeyPath,
+    name: &str,
+    s: &Server,
+    routes: &mut BTreeMap<String, String>,
+) {
+    source(
+        ck,
+        p,
+        name,
+        s.build.as_deref(),
+        s.image.as_deref(),
+        s.runtime,
+    );
+    server_build_rules(ck, p, name, s);
+    if s.transport == Transport::Stdio && s.command.as_ref().is_none_or(|c| c.is_empty()) {
+        ck.err(p.key("transport"), "a stdio server needs `command`")
+            .help =
+            Some("the bridge starts this command and speaks MCP to it over stdin/stdout".into());
+    }
+    command(ck, p, s.command.as_ref());
+    port(ck, p.key("port"), s.port.unwrap_or(8000));
+    let path = s.path.clone().unwrap_or_else(|| format!("/{name}/"));
+    if !(path.starts_with('/') && path.ends_with('/')) {
+        ck.err(
+            p.key("path"),
+            format!("path `{path}` must start and end with `/`"),
+        )
+        .help = Some(format!("e.g. `/{name}/`"));
+    } else if path == "/" {
+        ck.err(
+            p.key("path"),
+            "path `/` would take over /health and /.well-known",
+        )
+        .help = Some(format!("give the server a prefix, e.g. `/{name}/`"));
+    } else if !is_url_path(&path) {
+        ck.err(
+            p.key("path"),
+            format!("path `{path}` has characters that are not allowed"),
+        )
+        .help = Some(PATH_HELP.into());
+    } else if has_dot_segment(&path) {
+        ck.err(
+            p.key("path"),
+            format!("path `{path}` has a `.` or `..` segment"),
+        )
+        .help = Some("proxies and browsers rewrite such paths: use plain segments".into());
+    } else if is_well_known(&path) {
+        ck.err(
+            p.key("path"),
+            format!(
+                "path `{path}` would take over /.well-known/ (ACME challenges, OAuth metadata)"
+            ),
+        )
+        .help = Some(format!("give the server its own prefix, e.g. `/{name}/`"));
+    } else if let Some(other) = routes.insert(path.clone(), name.to_string()) {
+        ck.err(
+            p.key("path"),
+            format!("path `{path}` is already the route of server `{other}`"),
+        )
+        .help = Some("each server needs its own path on the gateway".into());
+    }
+    if let Some(e) = &s.endpoint {
+        if !e.starts_with('/') || !is_url_path(e) || has_dot_segment(e) {
+            ck.err(
+                p.key("endpoint"),
+                format!("endpoint `{e}` must be a path such as `/mcp`"),
+            )
+            .help = Some(PATH_HELP.into());
+        }
+    }
+    env_and_secrets(ck, p, &s.env, &s.secrets);
+    if !(1..=100).contains(&s.replicas) {
+        ck.err(
+            p.key("replicas"),
+            format!("replicas must be 1 to 100, not {}", s.replicas),
+        );
+    }
+    if s.transport == Transport::Sse && s.stateless && s.replicas > 1 {
+        ck.err(p.key("stateless"), "an SSE server cannot be stateless across replicas").help = Some(
+            "the SSE stream and its POSTed messages must reach the same process; set `stateless: false` (client affinity) or `replicas: 1`".into(),
+        );
+    }
+    match crate::units::parse_duration(&s.timeout) {
+        Some(d) if (1..=86_400).contains(&d) => {}
+        Some(_) => {
+            ck.err(p.key("timeout"), "timeout must be between 1s and 24h");
+        }
+        None => {
+            ck.err(
+                p.key("timeout"),
+                format!("`{}` is not a duration", s.timeout),
+            )
+            .help = Some("use e.g. `300s`, `5m` or `1h`".into());
+        }
+    }
+    match s.health.as_str() {
+        "mcp" | "none" => {}
+        h => match h.strip_prefix("http:") {
+            Some(path) if path.starts_with('/') && is_url_path(path) && !has_dot_segment(path) => {}
+            _ => {
+                ck.err(p.key("health"), format!("`{h}` is not a health check"))
+                    .help = Some("use `mcp`, `none`, or `http:/some/path`".into());
+            }
+        },
+    }
+    resources(ck, p, s.resources.as_ref());
+    dev(ck, p, &s.dev);
+    hardening(ck, p, &s.cap_add, &s.tmpfs, s.user.as_deref());
+}
+
+/// Built from a python or node folder with a Dockerfile mcpstack renders.
+pub(super) fn needs_command(ck: &Check, name: &str) -> bool {
+    ck.facts
+        .builds
+        .get(name)
+        .is_some_and(|b| matches!(b.runtime, Runtime::Python | Runtime::Node))
+}
+
+pub(super) fn server_build_rules(ck: &mut Check, p: &KeyPath, name: &str, s: &Server) {
+    let own_dockerfile = ck
+        .facts
+        .builds
+        .get(name)
+        .is_some_and(|b| b.runtime == Runtime::Dockerfile);
+    if needs_command(ck, name) && s.command.is_none() {
+        ck.err(
+            p.key("command"),
+            format!("`{name}` is built by mcpstack and needs `command`"),
+        )
+        .help = Some(
+            "the server's start command, e.g. `[python, -m, main_server]` or `[node, server.js]`"
+                .into(),
+        );
+    }
+    if own_dockerfile && s.transport == Transport::Stdio {
+        ck.err(p.key("transport"), "a stdio server with its own Dockerfile cannot be bridged").help = Some(
+            "set `runtime: python` or `runtime: node` so mcpstack renders the image with the bridge, or serve HTTP from your image".into(),
+        );
+    }
+    if s.transport == Transport::Stdio && s.endpoint.is_some() {
+        ck.warn(
+            p.key("endpoint"),
+            "`endpoint` is ignored for stdio servers",
+            "the bridge always serves /mcp",
+        );
+    }
+    let health_needs_runtime = s.health == "mcp" || s.health.starts_with("http:");
+    let runtime_known = matches!(s.runtime, Runtime::Python | Runtime::Node)
+        || s.transport == Transport::Stdio
+        || needs_command(ck, name);
+    if health_needs_runtime && !runtime_known && (s.image.is_some() || own_dockerfile) {
+        ck.warn(
+            p.key("health"),
+            "mcpstack cannot tell which interpreter the image has, so it adds no health check",
+            "set `runtime: python` or `runtime: node` for an image that has one, or `health: none` to silence this",
+        );
+    }
+    if s.dev.mount_source && !needs_command(ck, name) {
+        ck.warn(
+            p.key("dev").key("mount_source"),
+            "mount_source only applies to python and node builds",
+            "remove it, or build from a python or node folder",
+        );
+    }
+}
+
+pub(super) fn service(ck: &mut Check, p: &KeyPath, name: &str, s: &Service) {
+    source(
+        ck,
+        p,
+        name,
+        s.build.as_deref(),
+        s.image.as_deref(),
+        s.runtime,
+    );
+    if needs_command(ck, name) && s.command.is_none() {
+        ck.err(
+            p.key("command"),
+            format!("`{name}` is built by mcpstack and needs `command`"),
+        )
+        .help =
+            Some("the image's CMD: e.g. `[python, -m, my_service]` or `[node, server.js]`".into());
+    }
+    command(ck, p, s.command.as_ref());
+    if let Some(port_no) = s.port {
+        port(ck, p.key("port"), port_no);
+    }
+    env_and_secrets(ck, p, &s.env, &s.secrets);
+    if let Some(hc) = &s.healthcheck {
+        match hc.first().map(String::as_str) {
+            Some("CMD") | Some("CMD-SHELL") if hc.len() > 1 => {}
+            Some("NONE") if hc.len() == 1 => {}
+            _ => {
+                ck.err(
+                    p.key("healthcheck"),
+                    "healthcheck must start with CMD or CMD-SHELL and a command",
+                )
+                .help = Some("e.g. `[CMD, pg_isready, -U, app]`".into());
+            }
+        }
+    }
+    for (i, v) in s.volumes.iter().enumerate() {
+        volume(ck, p.key("volumes").index(i), v);
+    }
+    resources(ck, p, s.resources.as_ref());
+    dev(ck, p, &s.dev);
+    hardening(ck, p, &s.cap_add, &s.tmpfs, s.user.as_deref());
+}

@@ -1,0 +1,111 @@
+//! YAML written for YAML 1.1 readers too (docker-compose v1, Go's yaml.v2).
+//!
+//! serde_yaml quotes a string only when YAML 1.2 would read it as something else, so `yes`,
+//! `on`, `off` or `1:20` stay plain, and a YAML 1.1 reader turns them into a boolean or a
+//! number. We never write a YAML 1.1 boolean or sexagesimal number on purpose, so every such
+//! plain scalar is a string: quote it.
+
+/// Quotes, in serde_yaml's block output, every plain scalar a YAML 1.1 reader would not read
+/// as a string. Block scalar contents (`|`, `>`) are left as they are.
+pub fn quote_for_yaml11(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Inside a block scalar: lines indented deeper than this are its content.
+    let mut block: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let indent = body.len() - body.trim_start().len();
+        if let Some(parent) = block {
+            if body.trim().is_empty() || indent > parent {
+                out.push_str(line);
+                continue;
+            }
+            block = None;
+        }
+        let (head, value) = split_value(body);
+        if value.starts_with('|') || value.starts_with('>') {
+            block = Some(indent);
+        }
+        if !value.is_empty() && is_yaml11_special(value) {
+            out.push_str(head);
+            out.push('\'');
+            out.push_str(value);
+            out.push('\'');
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// Splits `  key: value` or `  - value` into the part before the value and the value.
+fn split_value(line: &str) -> (&str, &str) {
+    let mut rest = line.trim_start();
+    while let Some(r) = rest.strip_prefix("- ") {
+        rest = r;
+    }
+    let start = line.len() - rest.len();
+    // A plain key: serde_yaml quotes keys that need it, and a plain key has no `: `.
+    if !rest.starts_with(['\'', '"']) {
+        if let Some(i) = rest.find(": ") {
+            let value = &rest[i + 2..];
+            return (&line[..start + i + 2], value);
+        }
+        if rest.ends_with(':') {
+            return (line, "");
+        }
+    }
+    (&line[..start], rest)
+}
+
+/// A plain scalar that YAML 1.1 reads as a boolean, a null, a number with `_` or a
+/// base-60 number, or a merge/value key.
+fn is_yaml11_special(v: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+        "OFF", "=", "<<",
+    ];
+    if WORDS.contains(&v) {
+        return true;
+    }
+    let v = v.strip_prefix(['-', '+']).unwrap_or(v);
+    let underscored = v.starts_with(|c: char| c.is_ascii_digit())
+        && v.contains('_')
+        && v.chars()
+            .all(|c| c.is_ascii_digit() || c == '_' || c == '.');
+    underscored || is_base60(v)
+}
+
+/// `[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?`, YAML 1.1's base-60 numbers (`1:20` is 80).
+fn is_base60(v: &str) -> bool {
+    let (whole, _) = v.split_once('.').unwrap_or((v, ""));
+    let frac_ok = v
+        .split_once('.')
+        .is_none_or(|(_, f)| f.chars().all(|c| c.is_ascii_digit() || c == '_'));
+    let mut parts = whole.split(':');
+    let first = parts.next().unwrap_or("");
+    let first_ok = first.starts_with(|c: char| c.is_ascii_digit())
+        && first.chars().all(|c| c.is_ascii_digit() || c == '_');
+    let mut rest = parts.peekable();
+    let has_rest = rest.peek().is_some();
+    let rest_ok = rest.all(|p| {
+        (1..=2).contains(&p.len())
+            && p.chars().all(|c| c.is_ascii_digit())
+            && (p.len() == 1 || p.as_bytes()[0] <= b'5')
+    });
+    first_ok && has_rest && rest_ok && frac_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_yaml11_specials_only() {
+        let text = "a:\n  B: yes\n  C: 'no'\n  D: 1:20\n  E: 1_000\n  F: yesterday\n  G: 8000\n  H: 127.0.0.1:8000:8000\n  I: 10:00:59.5\n  - on\n  - x\nscript: |-\n  k: on\n  - off\nz: Off\n";
+        assert_eq!(
+            quote_for_yaml11(text),
+            "a:\n  B: 'yes'\n  C: 'no'\n  D: '1:20'\n  E: '1_000'\n  F: yesterday\n  G: 8000\n  H: 127.0.0.1:8000:8000\n  I: '10:00:59.5'\n  - 'on'\n  - x\nscript: |-\n  k: on\n  - off\nz: 'Off'\n"
+        );
+    }
+}
