@@ -416,14 +416,22 @@ impl Stack {
     }
 }
 
+/// The suite's own gateway image: the local nginx with one label, so that whatever `down
+/// --remove-images` removes is never the shared base image other suites use.
+const GATEWAY_IMAGE: &str = "mcpstack-test/realprojects-nginx:1.22";
+
 fn pin_gateway_image(root: &Path) -> Result<(), String> {
+    let base = std::env::var("MCPSTACK_TEST_NGINX_IMAGE")
+        .unwrap_or_else(|_| "mcpstack-test/nginx:1.22".into());
+    docker_build(
+        GATEWAY_IMAGE,
+        &format!("FROM {base}\nLABEL org.mcpstack.test=realprojects\n"),
+    )?;
     let cfg = root.join("mcp-stack.yaml");
     let mut c: serde_yaml::Value =
         serde_yaml::from_str(&std::fs::read_to_string(&cfg).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
-    let nginx = std::env::var("MCPSTACK_TEST_NGINX_IMAGE")
-        .unwrap_or_else(|_| "mcpstack-test/nginx:1.22".into());
-    c["images"]["nginx"] = nginx.into();
+    c["images"]["nginx"] = GATEWAY_IMAGE.into();
     std::fs::write(&cfg, serde_yaml::to_string(&c).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())
 }
@@ -435,6 +443,23 @@ fn gateway_healthy(ca: &Path) -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
+}
+
+/// `down --remove-images` must leave the shared local base images alone.
+fn assert_base_images_kept() {
+    for (var, default) in [
+        ("MCPSTACK_TEST_PYTHON_IMAGE", "mcpstack-test/python:3.11"),
+        ("MCPSTACK_TEST_UV_IMAGE", "mcpstack-test/uv:latest"),
+        ("MCPSTACK_TEST_NODE_IMAGE", "mcpstack-test/node:20"),
+        ("MCPSTACK_TEST_NGINX_IMAGE", "mcpstack-test/nginx:1.22"),
+    ] {
+        let image = std::env::var(var).unwrap_or_else(|_| default.to_string());
+        assert!(
+            docker_has(&image),
+            "`mcpstack down --remove-images` removed the base image {image}, which the project \
+             did not build (run `bash .ci/images` to make it again)"
+        );
+    }
 }
 
 fn docker_has(image: &str) -> bool {
@@ -455,11 +480,17 @@ fn build_uv_python() -> Result<(), String> {
     // The upstream image would download the interpreter a project pins (`.python-version`)
     // from outside the package registries, which this machine cannot reach: the stand-in
     // offers its own interpreter instead.
-    let dockerfile = format!(
-        "FROM {py}\nCOPY --from={uv} /uv /uvx /bin/\nENV UV_PYTHON=/usr/bin/python3 UV_PYTHON_DOWNLOADS=never\nRUN mkdir -p /root/.local\n"
-    );
+    docker_build(
+        "mcpstack-test/uv-python:latest",
+        &format!(
+            "FROM {py}\nCOPY --from={uv} /uv /uvx /bin/\nENV UV_PYTHON=/usr/bin/python3 UV_PYTHON_DOWNLOADS=never\nRUN mkdir -p /root/.local\n"
+        ),
+    )
+}
+
+fn docker_build(tag: &str, dockerfile: &str) -> Result<(), String> {
     let mut child = Command::new("docker")
-        .args(["build", "-q", "-t", "mcpstack-test/uv-python:latest", "-"])
+        .args(["build", "-q", "-t", tag, "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -476,7 +507,7 @@ fn build_uv_python() -> Result<(), String> {
     if o.status.success() {
         Ok(())
     } else {
-        Err(format!("building the uv+python stand-in: {:?}", text(&o)))
+        Err(format!("building {tag}: {:?}", text(&o)))
     }
 }
 
@@ -771,6 +802,7 @@ fn run_stack(
     let start = Instant::now();
     drop(stack);
     timed(timings, "down", start);
+    assert_base_images_kept();
     results
 }
 
@@ -831,6 +863,8 @@ fn real_projects_go_from_init_to_a_tool_call_untouched() {
             }
         }
     }
+
+    let _ = Command::new("docker").args(["rmi", GATEWAY_IMAGE]).output();
 
     let mut report = String::from("\nreal projects:\n");
     let mut failures = 0;
