@@ -68,6 +68,30 @@ async def basic(path: str, transport: str) -> dict:
                 return await run(s)
 
 
+async def call(path: str, transport: str, tool: str, arguments: str) -> dict:
+    """tools/list, then one tools/call of `tool` with JSON `arguments` (the real-project suite)."""
+
+    async def run(session: ClientSession):
+        await session.initialize()
+        tools = await session.list_tools()
+        result = await session.call_tool(tool, json.loads(arguments))
+        texts = [c.text for c in result.content if getattr(c, "type", "") == "text"]
+        return {
+            "tools": sorted(t.name for t in tools.tools),
+            "is_error": bool(result.is_error),
+            "text": "\n".join(texts),
+        }
+
+    if transport == "sse":
+        async with sse_client(BASE + path, headers=AUTH, httpx_client_factory=http_client) as (r, w):
+            async with ClientSession(r, w) as s:
+                return await run(s)
+    async with http_client() as client:
+        async with streamable_http_client(BASE + path, http_client=client) as streams:
+            async with ClientSession(streams[0], streams[1]) as s:
+                return await run(s)
+
+
 async def progress(path: str, seconds: int) -> dict:
     """A long tool call that reports progress every second: when does each report arrive?"""
     async with http_client() as client:
@@ -214,6 +238,7 @@ async def sse_endpoint(path: str) -> dict:
 async def main():
     handlers = {
         "basic": lambda: basic(ARGS[0], ARGS[1]),
+        "call": lambda: call(ARGS[0], ARGS[1], ARGS[2], ARGS[3]),
         "progress": lambda: progress(ARGS[0], int(ARGS[1])),
         "sessions": lambda: sessions(ARGS[0], int(ARGS[1]), int(ARGS[2])),
         "spread": lambda: spread(ARGS[0], int(ARGS[1])),
