@@ -42,7 +42,7 @@ struct Project {
 
 /// npm tarballs carry no lock file (npm leaves it out of every package); a user makes one, as
 /// `init` says, with `npm install --package-lock-only`. Resolved as of this date, so the suite
-/// builds the same dependency set every time.
+/// builds the same dependency set every time (also for sdists whose uv.lock is stale).
 const NPM_BEFORE: &str = "2026-12-01";
 
 const PROJECTS: &[Project] = &[
@@ -241,6 +241,23 @@ fn fetch(p: &Project, downloads: &Path, dir: &Path) -> Result<(), String> {
                 &dl,
             )?;
             unpack(&only_archive(".tar.gz")?)?;
+            // Some sdists ship a uv.lock older than their own pyproject.toml: the image's
+            // `uv sync --locked` then stops and names `uv lock`, which a user runs once. So does
+            // the suite, resolved as of the same date as the npm locks.
+            if dir.join("uv.lock").is_file()
+                && ok_in("uv", &["lock", "--check", "-q"], dir).is_err()
+            {
+                eprintln!("{}: the sdist's uv.lock is stale; running `uv lock`", p.dir);
+                ok_in(
+                    "uv",
+                    &[
+                        "lock",
+                        "-q",
+                        &format!("--exclude-newer={NPM_BEFORE}T00:00:00Z"),
+                    ],
+                    dir,
+                )?;
+            }
         }
         Source::Npm(name, version) => {
             ok_in("npm", &["pack", "-q", &format!("{name}@{version}")], &dl)?;

@@ -98,6 +98,9 @@ pub struct NodeFacts {
     /// For a workspace member without its own lock: the member's folder relative to the
     /// workspace root, which becomes the build context.
     pub member: Option<String>,
+    /// A package as published: already built (its `main` or a `bin` target exists) and
+    /// without the sources its build scripts compile (no `tsconfig.json`).
+    pub published: bool,
 }
 
 /// Reads a Python project folder. `None` when it has neither `pyproject.toml` nor
@@ -153,6 +156,7 @@ pub fn node(dir: &Path, root: &Path) -> Option<(NodeFacts, std::path::PathBuf)> 
         build_script: script("build"),
         prepare_script: script("prepare"),
         member: None,
+        published: published(dir, &pkg),
     };
     if dir.join("package-lock.json").is_file() {
         return Some((facts, dir.to_path_buf()));
@@ -169,6 +173,24 @@ pub fn node(dir: &Path, root: &Path) -> Option<(NodeFacts, std::path::PathBuf)> 
         up = candidate.parent();
     }
     Some((facts, dir.to_path_buf()))
+}
+
+/// Already built and without sources to build: no `tsconfig.json`, and the file `main` names
+/// or one that `bin` names exists.
+fn published(dir: &Path, pkg: &serde_json::Value) -> bool {
+    if dir.join("tsconfig.json").is_file() {
+        return false;
+    }
+    let mut entries: Vec<&str> = pkg["main"].as_str().into_iter().collect();
+    match &pkg["bin"] {
+        serde_json::Value::String(s) => entries.push(s),
+        serde_json::Value::Object(o) => entries.extend(o.values().filter_map(|v| v.as_str())),
+        _ => {}
+    }
+    entries.iter().any(|e| {
+        let e = e.trim_start_matches("./");
+        !e.is_empty() && !e.contains("..") && dir.join(e).is_file()
+    })
 }
 
 /// `dir` relative to `candidate`, when `candidate` is an npm workspace root with a lock whose
@@ -288,6 +310,22 @@ mod tests {
         assert!(minor_satisfies("~=3.11.2", (3, 11)));
         assert!(!minor_satisfies("<3.11", (3, 11)));
         assert!(minor_satisfies("!=3.11.0", (3, 11)));
+    }
+
+    #[test]
+    fn a_package_is_published_when_built_and_without_sources_to_build() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        let pkg = r#"{"bin": {"srv": "dist/index.js"}, "scripts": {"prepare": "npm run build", "build": "tsc"}}"#;
+        std::fs::write(d.join("package.json"), pkg).unwrap();
+        // Not built yet: the build must run.
+        assert!(!node(d, d).unwrap().0.published);
+        std::fs::create_dir_all(d.join("dist")).unwrap();
+        std::fs::write(d.join("dist/index.js"), "").unwrap();
+        assert!(node(d, d).unwrap().0.published);
+        // Sources beside the built files: built again from them.
+        std::fs::write(d.join("tsconfig.json"), "{}").unwrap();
+        assert!(!node(d, d).unwrap().0.published);
     }
 
     #[test]

@@ -61,6 +61,8 @@ fn markers(text: &str, found: &mut Found) {
         ("sse_app(", Transport::Sse),
         ("StdioServerTransport", Transport::Stdio),
         ("stdio_server(", Transport::Stdio),
+        // FastMCP and MCPServer (SDK 1.x and 2.x) serving stdio from async code.
+        ("run_stdio_async(", Transport::Stdio),
         // FastMCP's `mcp.run()` with no argument serves stdio.
         ("mcp.run()", Transport::Stdio),
     ];
@@ -139,6 +141,10 @@ mod tests {
         assert_eq!(of("    mcp.run()  # stdio"), Some(Transport::Stdio));
         assert_eq!(
             of("async with stdio_server() as (r, w):"),
+            Some(Transport::Stdio)
+        );
+        assert_eq!(
+            of("    await server.run_stdio_async()"),
             Some(Transport::Stdio)
         );
         assert_eq!(of("\"\"\"A server over Streamable HTTP.\"\"\""), None);

@@ -29,6 +29,9 @@ pub struct NodePlan {
     pub dev_deps: bool,
     /// The workspace member's folder inside the build context (the workspace root).
     pub member: Option<String>,
+    /// A published package keeps its built files: its `prepare` script (which would build
+    /// from sources the package does not ship) is dropped before `npm ci`.
+    pub skip_prepare: bool,
 }
 
 /// Minor versions a `python:3.X-slim` image exists for, newest last.
@@ -78,10 +81,12 @@ fn choose_python_image(facts: Option<&PythonFacts>, default: &str) -> String {
 }
 
 pub fn node(facts: Option<&NodeFacts>) -> NodePlan {
+    let builds = facts.is_some_and(|f| !f.published);
     NodePlan {
-        build: facts.is_some_and(|f| f.build_script),
-        dev_deps: facts.is_some_and(|f| f.build_script || f.prepare_script),
+        build: builds && facts.is_some_and(|f| f.build_script),
+        dev_deps: builds && facts.is_some_and(|f| f.build_script || f.prepare_script),
         member: facts.and_then(|f| f.member.clone()),
+        skip_prepare: !builds && facts.is_some_and(|f| f.prepare_script),
     }
 }
 
@@ -133,11 +138,24 @@ mod tests {
             build_script: false,
             prepare_script: false,
             member: None,
+            published: false,
         };
         assert!(!node(Some(&f)).dev_deps);
         f.prepare_script = true;
         assert!(node(Some(&f)).dev_deps && !node(Some(&f)).build);
         f.build_script = true;
-        assert!(node(Some(&f)).build);
+        assert!(node(Some(&f)).build && !node(Some(&f)).skip_prepare);
+    }
+
+    #[test]
+    fn a_published_package_is_installed_as_built_without_its_prepare_script() {
+        let f = NodeFacts {
+            build_script: true,
+            prepare_script: true,
+            member: None,
+            published: true,
+        };
+        let plan = node(Some(&f));
+        assert!(!plan.build && !plan.dev_deps && plan.skip_prepare);
     }
 }
