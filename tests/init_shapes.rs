@@ -386,6 +386,42 @@ def main(
 }
 
 #[test]
+fn typer_subcommand_with_plain_parameters() {
+    let (_t, f) = app(r#"import typer
+from mcp.server.fastmcp import FastMCP
+
+app = typer.Typer()
+server = FastMCP("x")
+
+
+@app.command()
+def stdio() -> None:
+    server.run("stdio")
+
+
+@app.command("streamable-http")
+def streamable_http(host: str = "127.0.0.1", port: int = 8765) -> None:
+    server.settings.host = host
+    server.settings.port = port
+    server.run("streamable-http")
+"#);
+    assert_eq!(f.transport, Transport::StreamableHttp);
+    assert_eq!(
+        f.command,
+        words(&[
+            "python",
+            "server.py",
+            "streamable-http",
+            "--port",
+            "8765",
+            "--host",
+            "0.0.0.0"
+        ])
+    );
+    assert_eq!(f.port, Some(8765));
+}
+
+#[test]
 fn argparse_choices_and_a_transport_subcommand() {
     let (_t, f) = app(r#"import argparse
 import uvicorn

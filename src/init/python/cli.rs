@@ -52,6 +52,9 @@ pub fn read(files: &[Source]) -> Cli {
                 found.extend(typer(f, &c));
             }
         }
+        if t.contains("import typer") || t.contains("from typer import") {
+            found.extend(typer_parameters(f));
+        }
         for o in found {
             let slot = match o.flag.as_str() {
                 "--transport" => &mut cli.transport,
@@ -169,6 +172,51 @@ fn typer(f: &Source, c: &Call) -> Vec<Opt> {
     fl.into_iter()
         .map(|flag| one(f, c, flag, default.clone(), Vec::new()))
         .collect()
+}
+
+/// Plain parameters of typer commands, which typer makes options: `def serve(port: int =
+/// 8765, host: str = "0.0.0.0")` declares `--port` (default 8765) and `--host`.
+fn typer_parameters(f: &Source) -> Vec<Opt> {
+    let t = &f.text;
+    let mut out = Vec::new();
+    for c in scan::calls(t, ".command") {
+        let Some(def) = t[c.end..].find("def ").map(|i| c.end + i) else {
+            continue;
+        };
+        let Some(open) = t[def..].find('(').map(|i| def + i + 1) else {
+            continue;
+        };
+        let mut depth = 1;
+        let close = t[open..].char_indices().find_map(|(i, ch)| {
+            match ch {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            }
+            (depth == 0).then_some(open + i)
+        });
+        let Some(close) = close else { continue };
+        for a in scan::split_args(&t[open..close]) {
+            let text = a
+                .key
+                .map_or(a.value.clone(), |k| format!("{k}={}", a.value));
+            let Some((head, default)) = text.split_once('=') else {
+                continue;
+            };
+            let name = head.split(':').next().unwrap_or("").trim();
+            if !matches!(name, "port" | "host" | "transport") || default.contains("Option(") {
+                continue;
+            }
+            out.push(Opt {
+                flag: format!("--{name}"),
+                default: value(default.trim()),
+                choices: Vec::new(),
+                help: String::new(),
+                at: f.at(def),
+            });
+        }
+    }
+    out
 }
 
 /// `@app.command("streamable-http")`, `@cli.command()` over `def sse(...)`,
