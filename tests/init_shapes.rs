@@ -78,11 +78,6 @@ fn sdk_fastmcp_http_without_a_host_binds_loopback() {
         "{f:#?}"
     );
     assert_eq!(f.port, None, "the default 8000");
-    // Set on the settings after the constructor: nothing to warn about.
-    let (_t, f) = app(
-        "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP(\"x\")\nmcp.settings.host = \"0.0.0.0\"\nmcp.run(transport=\"streamable-http\")\n",
-    );
-    assert!(f.warnings.is_empty(), "{f:#?}");
 }
 
 #[test]
@@ -419,6 +414,22 @@ def streamable_http(host: str = "127.0.0.1", port: int = 8765) -> None:
         ])
     );
     assert_eq!(f.port, Some(8765));
+}
+
+#[test]
+fn a_host_set_after_an_sdk_fastmcp_is_made_is_warned_about_421() {
+    let (_t, f) = app(r#"from mcp.server.fastmcp import FastMCP
+server = FastMCP("x")
+server.settings.host = "0.0.0.0"
+server.run("streamable-http")
+"#);
+    assert_eq!(f.transport, Transport::StreamableHttp);
+    assert!(
+        f.warnings.iter().any(|w| w.contains("421")
+            && w.contains("server.py:3")
+            && w.contains("host=\"0.0.0.0\"")),
+        "{f:#?}"
+    );
 }
 
 #[test]

@@ -235,20 +235,13 @@ fn fetch(p: &Project, downloads: &Path, dir: &Path) -> Result<(), String> {
             unpack(&only_archive(".tar.gz")?)?;
             // Some sdists ship a uv.lock older than their own pyproject.toml: the image's
             // `uv sync --locked` then stops and names `uv lock`, which a user runs once. So does
-            // the suite, resolved as of the same date as the npm locks.
+            // the suite. (Not with `--exclude-newer`: uv records it in the lock, and a
+            // `uv sync --locked` without it then calls the lock stale again.)
             if dir.join("uv.lock").is_file()
                 && ok_in("uv", &["lock", "--check", "-q"], dir).is_err()
             {
                 eprintln!("{}: the sdist's uv.lock is stale; running `uv lock`", p.dir);
-                ok_in(
-                    "uv",
-                    &[
-                        "lock",
-                        "-q",
-                        &format!("--exclude-newer={NPM_BEFORE}T00:00:00Z"),
-                    ],
-                    dir,
-                )?;
+                ok_in("uv", &["lock", "-q"], dir)?;
             }
         }
         Source::Npm(name, version) => {
@@ -858,7 +851,13 @@ fn real_projects_go_from_init_to_a_tool_call_untouched() {
         .values()
         .any(|r| matches!(r, Err(f) if f.step == "up"))
     {
-        eprintln!("the joint up failed; running every project alone to tell which fail and why");
+        let joint = results
+            .values()
+            .find_map(|r| r.as_ref().err().filter(|f| f.step == "up"))
+            .map(|f| f.message.clone())
+            .unwrap_or_default();
+        eprintln!("the joint up failed:\n{}", tail(&joint, 60));
+        eprintln!("running every project alone to tell which fail and why");
         for p in PROJECTS {
             if matches!(results.get(p.dir), Some(Err(f)) if f.step == "up") {
                 let alone = run_stack(

@@ -60,6 +60,15 @@ pub fn server(files: &[Source], main: &Server, places: &[(String, &Call)], g: &m
                     f.at(i)
                 ));
             }
+            if main.kind == Kind::SdkFastMcp {
+                g.warn(format!(
+                    "{} made without host= guards against DNS rebinding for localhost only \
+                     (recent mcp 1.x), and setting the host at {} does not lift it: requests \
+                     through the gateway get 421; pass host=\"0.0.0.0\" to FastMCP(...)",
+                    main.kind.spelled(),
+                    f.at(i)
+                ));
+            }
             return;
         }
     }

@@ -4,7 +4,7 @@ import typer
 from mcp.server.fastmcp import FastMCP
 
 app = typer.Typer(help="The words MCP server.")
-server = FastMCP("typer-words")
+server = FastMCP("typer-words", host="0.0.0.0")
 
 
 @server.tool()
