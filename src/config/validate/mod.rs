@@ -50,6 +50,8 @@ pub struct BuildFacts {
     pub src_layout: bool,
     pub python: Option<crate::config::build_facts::PythonFacts>,
     pub node: Option<crate::config::build_facts::NodeFacts>,
+    /// The folder's own Dockerfile (runtime dockerfile).
+    pub dockerfile: Option<crate::config::dockerfile::DockerfileFacts>,
 }
 
 /// Facts found while validating, and warnings worth printing.
