@@ -18,7 +18,16 @@ pub(super) fn server(
         s.runtime,
     );
     server_build_rules(ck, p, name, s);
-    if s.transport == Transport::Stdio && s.command.as_ref().is_none_or(|c| c.is_empty()) {
+    // An own Dockerfile's ENTRYPOINT + CMD can stand in (checked by `own_dockerfile_bridge`).
+    let own_dockerfile = ck
+        .facts
+        .builds
+        .get(name)
+        .is_some_and(|b| b.runtime == Runtime::Dockerfile);
+    if s.transport == Transport::Stdio
+        && !own_dockerfile
+        && s.command.as_ref().is_none_or(|c| c.is_empty())
+    {
         ck.err(p.key("transport"), "a stdio server needs `command`")
             .help =
             Some("the bridge starts this command and speaks MCP to it over stdin/stdout".into());
