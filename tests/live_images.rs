@@ -91,7 +91,7 @@ fn build_and_call(case: &Case) {
     let mut context = format!("./{}", case.shape);
     if dir.join(case.shape).join("Dockerfile").is_file() {
         // Its own Dockerfile is built first as the base the bridge layer is built FROM.
-        let base = format!("fixtures-{name}-base:latest");
+        let base = format!("fixtures-{name}-base:local");
         let out = docker(&["build", "-q", "-t", &base, &context], dir);
         assert!(
             out.status.success(),
@@ -250,7 +250,7 @@ fn build_and_call(case: &Case) {
         _ => {}
     }
     let _ = docker(&["rmi", "-f", &tag], dir);
-    let _ = docker(&["rmi", "-f", &format!("fixtures-{name}-base:latest")], dir);
+    let _ = docker(&["rmi", "-f", &format!("fixtures-{name}-base:local")], dir);
 }
 
 macro_rules! live_case {

@@ -411,9 +411,10 @@ fn service(
     }
 }
 
-/// The tag of the image a project's own Dockerfile builds for the bridge to be layered on.
+/// The tag of the image a project's own Dockerfile builds for the bridge to be layered on
+/// (not `latest`: a rendered `FROM` names a fixed tag).
 pub fn base_tag(project: &str, name: &str) -> String {
-    format!("{project}-{name}-base:latest")
+    format!("{project}-{name}-base:local")
 }
 
 fn built_tag(project: &str, name: &str, image: &ImageSource) -> Option<String> {
