@@ -109,6 +109,7 @@ pub fn validate(c: &Config, source: &Source) -> Result<Facts> {
     }
     dependencies(&mut ck, c);
     dev_names(&mut ck, c);
+    base_names(&mut ck, c);
     monitoring(&mut ck, c);
     images(&mut ck, &c.images);
     if c.gateway.nginx_version.is_none()
