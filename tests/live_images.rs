@@ -88,7 +88,19 @@ fn build_and_call(case: &Case) {
     let name = server_name(case);
     let tag = format!("mcpstack-live-images-{}:test", case.shape);
     let dockerfile = format!("deploy/build/{name}/Dockerfile");
-    let context = format!("./{}", case.shape);
+    let mut context = format!("./{}", case.shape);
+    if dir.join(case.shape).join("Dockerfile").is_file() {
+        // Its own Dockerfile is built first as the base the bridge layer is built FROM.
+        let base = format!("fixtures-{name}-base:local");
+        let out = docker(&["build", "-q", "-t", &base, &context], dir);
+        assert!(
+            out.status.success(),
+            "{}: base: {:?}",
+            case.shape,
+            text(&out)
+        );
+        context = format!("deploy/build/{name}");
+    }
     let out = docker(
         &["build", "-q", "-f", &dockerfile, "-t", &tag, &context],
         dir,
@@ -217,6 +229,14 @@ fn build_and_call(case: &Case) {
                 text(&logs)
             );
         }
+        "own-dockerfile-stdio" => {
+            // The bridge started the Dockerfile's CMD; the server's stderr reaches `docker logs`.
+            let (out, err) = text(&logs);
+            let all = out + &err;
+            assert!(all.contains("own-dockerfile add 2 3"), "{:?}", text(&logs));
+            // And so do mcp-proxy's own lines (its default level, INFO).
+            assert!(all.contains("mcp_proxy.mcp_server]"), "{:?}", text(&logs));
+        }
         "node-tsc" => {
             // The server's stderr reaches `docker logs` through the bridge.
             assert!(
@@ -229,6 +249,7 @@ fn build_and_call(case: &Case) {
         _ => {}
     }
     let _ = docker(&["rmi", "-f", &tag], dir);
+    let _ = docker(&["rmi", "-f", &format!("fixtures-{name}-base:local")], dir);
 }
 
 macro_rules! live_case {
@@ -247,5 +268,6 @@ live_case!(package_with_a_build_system, "py-package");
 live_case!(pinned_by_python_version, "py-pinned");
 live_case!(sdk_two_is_not_downgraded_by_the_bridge, "py-mcp2");
 live_case!(writes_a_log_beside_its_module, "py-writes-log");
+live_case!(own_dockerfile_stdio_is_bridged, "own-dockerfile-stdio");
 live_case!(typescript_compiled_with_tsc, "node-tsc");
 live_case!(npm_workspace_member, "node-workspace");

@@ -299,3 +299,54 @@ fn missing_config_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("mcpstack init"));
 }
+
+/// A project whose server `own` has its own Dockerfile (`dockerfile`), stdio, and `extra` config.
+fn own_dockerfile(dockerfile: &str, extra: &str) -> (tempfile::TempDir, std::process::Output) {
+    let tmp = tempfile::tempdir().unwrap();
+    let own = tmp.path().join("own");
+    fs::create_dir_all(&own).unwrap();
+    fs::write(own.join("Dockerfile"), dockerfile).unwrap();
+    fs::write(
+        tmp.path().join("mcp-stack.yaml"),
+        format!("version: 1\nname: demo\nservers:\n  own:\n    build: ./own\n    transport: stdio\n{extra}"),
+    )
+    .unwrap();
+    let o = run(&["validate"], tmp.path());
+    (tmp, o)
+}
+
+#[test]
+fn a_stdio_server_with_its_own_dockerfile_is_bridged() {
+    let (_t, o) = own_dockerfile("FROM python:3.12-slim\nCMD [\"python\", \"s.py\"]\n", "");
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let (_t, o) = own_dockerfile(
+        "FROM node:20-slim\nCMD node index.js\n",
+        "    command: [node, index.js]\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+}
+
+#[test]
+fn own_dockerfile_bridge_needs_an_interpreter_and_a_command() {
+    let (t, o) = own_dockerfile("FROM debian:12\nCMD [\"/srv/server\"]\n", "");
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("error: servers.own.build: "), "{err}");
+    assert!(err.contains("its final stage is `FROM debian:12`"), "{err}");
+    assert!(err.contains("runtime: python"), "{err}");
+    assert!(!t.path().join("deploy").exists());
+
+    let (_t, o) = own_dockerfile("FROM python:3.12\nCMD python server.py\n", "");
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("error: servers.own.command: "), "{err}");
+    assert!(err.contains("no exec-form ENTRYPOINT or CMD"), "{err}");
+
+    let (_t, o) = own_dockerfile(
+        "FROM python:3.12\nCMD [\"python\", \"s.py\"]\n",
+        "services:\n  own-base:\n    image: example/x:1\n",
+    );
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("`own-base` clashes"), "{err}");
+}

@@ -23,6 +23,7 @@ pub fn gather(project: &Path, rel: &str, runtime: Runtime) -> (BuildFacts, Vec<F
         src_layout: dir.join("src").is_dir(),
         python: None,
         node: None,
+        dockerfile: None,
     };
     match runtime {
         Runtime::Python => {
@@ -61,7 +62,12 @@ pub fn gather(project: &Path, rel: &str, runtime: Runtime) -> (BuildFacts, Vec<F
                 facts.node = Some(node_facts);
             }
         }
-        _ => {}
+        Runtime::Dockerfile => {
+            facts.dockerfile = std::fs::read_to_string(dir.join("Dockerfile"))
+                .ok()
+                .map(|text| super::dockerfile::read(&text));
+        }
+        Runtime::Auto => {}
     }
     (facts, findings)
 }

@@ -2,6 +2,7 @@
 
 pub mod build_facts;
 pub mod confine;
+pub mod dockerfile;
 pub mod load;
 pub mod location;
 pub mod schema;

@@ -96,10 +96,15 @@ pub fn context_tar(folder: &Path, dockerfile: &Path) -> Result<Vec<u8>> {
 /// What an image built from `context` (from [`context_tar`]) is: stored on the image as a label,
 /// compared by `up` to decide whether to build again. Build arguments would go in here too;
 /// mcpstack renders none.
-pub fn context_hash(context: &[u8]) -> String {
+/// `bases` are the ids of images it is built `FROM` that mcpstack builds too.
+pub fn context_hash(context: &[u8], bases: &[&str]) -> String {
     let mut h = Sha256::new();
     h.update(b"mcpstack build context v1\0");
     h.update(context);
+    for b in bases {
+        h.update(b"\0base\0");
+        h.update(b.as_bytes());
+    }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -231,7 +236,7 @@ mod tests {
         std::fs::write(&df, "FROM scratch\n").unwrap();
         std::fs::write(format!("{}.dockerignore", df.display()), "*.log\n").unwrap();
         std::fs::write(src.join("server.py"), "print(1)\n").unwrap();
-        let hash = || context_hash(&context_tar(&src, &df).unwrap());
+        let hash = || context_hash(&context_tar(&src, &df).unwrap(), &[]);
         let first = hash();
         // Times do not count: the same content is the same image.
         let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
@@ -254,5 +259,15 @@ mod tests {
         assert_ne!(added, edited);
         std::fs::write(&df, "FROM scratch\nCMD [\"x\"]\n").unwrap();
         assert_ne!(hash(), added);
+    }
+
+    #[test]
+    fn a_new_base_image_changes_the_hash() {
+        let body = b"context".to_vec();
+        let plain = context_hash(&body, &[]);
+        let on_a = context_hash(&body, &["sha256:a"]);
+        assert_ne!(plain, on_a);
+        assert_ne!(on_a, context_hash(&body, &["sha256:b"]));
+        assert_eq!(on_a, context_hash(&body, &["sha256:a"]));
     }
 }

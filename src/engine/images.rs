@@ -27,18 +27,19 @@ fn build_reason(present: Option<&str>, wanted: &str, forced: bool) -> Option<&'s
     }
 }
 
-/// Builds or pulls what is missing or stale; returns image ids by service.
+/// Builds or pulls what is missing or stale, in `order` (dependencies first, so a base image
+/// is built before what is built `FROM` it); returns image ids by service.
 pub async fn ensure(
     docker: &Docker,
     t: &Target,
-    selected: &BTreeSet<String>,
+    order: &[String],
     opts: &UpOptions,
     p: &Progress<'_>,
 ) -> Result<BTreeMap<String, String>> {
     let mut ids = BTreeMap::new();
     // Contexts already looked at in this run (a server and its dev copy share one image).
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
-    for name in selected {
+    for name in order {
         let spec = &t.file.services[name];
         let present = docker.inspect_image(&spec.image).await.ok();
         if let Some(b) = &spec.build {
@@ -46,7 +47,15 @@ pub async fn ensure(
                 let folder = t.dir.join(&b.context);
                 let dockerfile = folder.join(&b.dockerfile);
                 let body = context_tar(&folder, &dockerfile)?;
-                let hash = context_hash(&body);
+                // A build-only dependency (no replicas: the base image of a bridge layer) is
+                // part of what this image is built from: a new base rebuilds it.
+                let bases: Vec<&str> = spec
+                    .depends_on
+                    .keys()
+                    .filter(|d| t.file.services.get(*d).is_some_and(|s| s.replicas() == 0))
+                    .filter_map(|d| ids.get(d).map(String::as_str))
+                    .collect();
+                let hash = context_hash(&body, &bases);
                 let label = present.as_ref().map(|i| {
                     i.config
                         .as_ref()

@@ -301,7 +301,8 @@ pub async fn up(
     let p = &p;
     ensure_network(docker, t, p).await?;
     ensure_volumes(docker, t, &selected, p).await?;
-    let images = images::ensure(docker, t, &selected, opts, p).await?;
+    let all: Vec<String> = levels.iter().flatten().cloned().collect();
+    let images = images::ensure(docker, t, &all, opts, p).await?;
     let list = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(&labels::project_filter(&t.project))
@@ -321,7 +322,6 @@ pub async fn up(
         .map(|(n, _)| n.as_str())
         .collect();
     let mut report = UpReport::default();
-    let all: Vec<String> = levels.iter().flatten().cloned().collect();
     for level in levels {
         let jobs = level.iter().map(|name| {
             let spec = &t.file.services[name];

@@ -2,6 +2,7 @@
 //! server (`docker run -i`, no `EXPOSE`, a stdio command).
 
 use super::guess::Guess;
+pub use crate::config::dockerfile::exec_command;
 use crate::config::Transport;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -73,26 +74,6 @@ fn runs_interactive(text: &str) -> bool {
     })
 }
 
-/// ENTRYPOINT and CMD of the last stage, in exec form, joined as Docker does.
-pub fn exec_command(text: &str) -> Option<Vec<String>> {
-    let mut entry: Option<Vec<String>> = None;
-    let mut cmd: Option<Vec<String>> = None;
-    for l in text.lines().map(str::trim) {
-        let upper = l.to_ascii_uppercase();
-        if upper.starts_with("FROM ") {
-            entry = None;
-            cmd = None;
-        } else if let Some(rest) = upper.strip_prefix("ENTRYPOINT ").map(|_| &l[11..]) {
-            entry = serde_json::from_str(rest.trim()).ok();
-        } else if let Some(rest) = upper.strip_prefix("CMD ").map(|_| &l[4..]) {
-            cmd = serde_json::from_str(rest.trim()).ok();
-        }
-    }
-    let mut out = entry.unwrap_or_default();
-    out.extend(cmd.unwrap_or_default());
-    (!out.is_empty()).then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,19 +95,5 @@ mod tests {
         assert!(runs_interactive("docker run --interactive x"));
         assert!(!runs_interactive("docker run -p 8000:8000 x"));
         assert!(!runs_interactive("docker run --rm x -i"));
-    }
-
-    #[test]
-    fn exec_commands() {
-        let d = "FROM a AS build\nCMD [\"no\"]\nFROM b\nENTRYPOINT [\"node\", \"dist/index.js\"]\nCMD [\"--stdio\"]\n";
-        assert_eq!(
-            exec_command(d),
-            Some(vec![
-                "node".into(),
-                "dist/index.js".into(),
-                "--stdio".into()
-            ])
-        );
-        assert_eq!(exec_command("FROM b\nCMD node index.js\n"), None);
     }
 }

@@ -155,11 +155,14 @@ pub enum ImageSource {
     },
     /// Built from the project's folder with its own Dockerfile.
     OwnDockerfile { folder: String },
-    /// A prebuilt image wrapped with the stdio bridge by a rendered Dockerfile.
+    /// An image wrapped with the stdio bridge by a rendered Dockerfile: a prebuilt one, or
+    /// (`own`) the image of the project's own Dockerfile in `own`'s folder, built first and
+    /// tagged `base`.
     Bridged {
         base: String,
         runtime: Runtime,
         dockerfile: String,
+        own: Option<String>,
     },
 }
 

@@ -259,6 +259,22 @@ fn server(
             base: base.clone(),
             runtime: runtime_of(s.runtime).unwrap_or(Runtime::Python),
             dockerfile: dockerfile_path(name),
+            own: None,
+        };
+    }
+    // The bridge needs the command the image would run: `command`, else its ENTRYPOINT + CMD.
+    let own_facts = build.and_then(|b| b.dockerfile.as_ref());
+    let mut child = s.command.clone();
+    if let (true, ImageSource::OwnDockerfile { folder }, Some(facts)) = (stdio, &image, own_facts) {
+        child = child.or_else(|| facts.command.clone());
+        image = ImageSource::Bridged {
+            base: base_tag(&c.name, name),
+            runtime: facts
+                .runtime
+                .and_then(runtime_of)
+                .expect("validated: the image has python or node"),
+            dockerfile: dockerfile_path(name),
+            own: Some(folder.clone()),
         };
     }
     let runtime = known_runtime(&image, s.runtime);
@@ -275,7 +291,7 @@ fn server(
                 Runtime::Python => c.images.mcp_proxy.clone(),
                 Runtime::Node => c.images.supergateway.clone(),
             },
-            child: s.command.clone().unwrap_or_default(),
+            child: child.clone().unwrap_or_default(),
         }),
         _ => None,
     };
@@ -393,6 +409,12 @@ fn service(
         health,
         mounts,
     }
+}
+
+/// The tag of the image a project's own Dockerfile builds for the bridge to be layered on
+/// (not `latest`: a rendered `FROM` names a fixed tag).
+pub fn base_tag(project: &str, name: &str) -> String {
+    format!("{project}-{name}-base:local")
 }
 
 fn built_tag(project: &str, name: &str, image: &ImageSource) -> Option<String> {

@@ -147,6 +147,9 @@ pub fn render(stack: &Stack) -> Result<String> {
     for comp in &stack.components {
         services.insert(comp.name.clone(), production(stack, comp));
         services.insert(format!("{}-dev", comp.name), dev(stack, comp));
+        if let Some((name, svc)) = own_base(stack, comp) {
+            services.insert(name, svc);
+        }
     }
     services.insert("gateway".into(), gateway(stack, PRODUCTION));
     services.insert("gateway-dev".into(), gateway(stack, DEV));
@@ -274,6 +277,41 @@ fn image_and_build(stack: &Stack, comp: &Component) -> (String, Option<Build>) {
     }
 }
 
+/// The service that builds a bridged server's own Dockerfile into the base image its bridge
+/// layer is built `FROM`. It runs nothing (no replicas); both profiles' copies of the server
+/// depend on it, so `docker compose build` builds it first and `up` starts nothing for it.
+fn own_base(stack: &Stack, comp: &Component) -> Option<(String, Service)> {
+    let ImageSource::Bridged {
+        base,
+        own: Some(folder),
+        ..
+    } = &comp.image
+    else {
+        return None;
+    };
+    Some((
+        base_service(&comp.name),
+        Service {
+            image: base.clone(),
+            build: Some(Build {
+                context: format!("{}{folder}", to_project(stack)),
+                dockerfile: "Dockerfile".into(),
+            }),
+            profiles: vec![DEV, PRODUCTION],
+            deploy: Some(Deploy {
+                replicas: Some(0),
+                resources: None,
+            }),
+            ..Service::default()
+        },
+    ))
+}
+
+/// The name of the service that builds `server`'s own Dockerfile as a base image.
+pub fn base_service(server: &str) -> String {
+    format!("{server}-base")
+}
+
 fn mounts(stack: &Stack, comp: &Component) -> Vec<String> {
     let up = to_project(stack);
     comp.mounts
@@ -309,7 +347,8 @@ fn healthcheck(comp: &Component) -> Option<Healthcheck> {
 }
 
 fn depends_on(comp: &Component, suffix: &str) -> BTreeMap<String, DependsOn> {
-    comp.depends_on
+    let mut deps: BTreeMap<String, DependsOn> = comp
+        .depends_on
         .iter()
         .map(|d| {
             (
@@ -323,7 +362,17 @@ fn depends_on(comp: &Component, suffix: &str) -> BTreeMap<String, DependsOn> {
                 },
             )
         })
-        .collect()
+        .collect();
+    // Built first: the bridge layer is built FROM its image.
+    if let ImageSource::Bridged { own: Some(_), .. } = comp.image {
+        deps.insert(
+            base_service(&comp.name),
+            DependsOn {
+                condition: "service_started",
+            },
+        );
+    }
+    deps
 }
 
 /// The command Compose must pass: only where no rendered Dockerfile carries it.

@@ -9,6 +9,7 @@ pub struct Case {
     /// The build folder inside it (a workspace member), or "".
     pub member: &'static str,
     pub transport: &'static str,
+    /// Empty: the config sets no `command` (the image's own is used).
     pub command: &'static [&'static str],
     pub read_only: bool,
 }
@@ -64,6 +65,14 @@ pub const CASES: &[Case] = &[
         read_only: false,
     },
     Case {
+        // Its own Dockerfile: the bridge starts the image's CMD (no `command`).
+        shape: "own-dockerfile-stdio",
+        member: "",
+        transport: "stdio",
+        command: &[],
+        read_only: true,
+    },
+    Case {
         shape: "node-tsc",
         member: "",
         transport: "stdio",
@@ -100,10 +109,12 @@ pub fn config(cases: &[&Case]) -> serde_yaml::Value {
         let mut s = serde_yaml::Mapping::new();
         s.insert("build".into(), build.into());
         s.insert("transport".into(), case.transport.into());
-        s.insert(
-            "command".into(),
-            serde_yaml::Value::Sequence(case.command.iter().map(|c| (*c).into()).collect()),
-        );
+        if !case.command.is_empty() {
+            s.insert(
+                "command".into(),
+                serde_yaml::Value::Sequence(case.command.iter().map(|c| (*c).into()).collect()),
+            );
+        }
         if !case.read_only {
             s.insert("read_only".into(), false.into());
         }

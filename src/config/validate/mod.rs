@@ -50,6 +50,8 @@ pub struct BuildFacts {
     pub src_layout: bool,
     pub python: Option<crate::config::build_facts::PythonFacts>,
     pub node: Option<crate::config::build_facts::NodeFacts>,
+    /// The folder's own Dockerfile (runtime dockerfile).
+    pub dockerfile: Option<crate::config::dockerfile::DockerfileFacts>,
 }
 
 /// Facts found while validating, and warnings worth printing.
@@ -107,6 +109,7 @@ pub fn validate(c: &Config, source: &Source) -> Result<Facts> {
     }
     dependencies(&mut ck, c);
     dev_names(&mut ck, c);
+    base_names(&mut ck, c);
     monitoring(&mut ck, c);
     images(&mut ck, &c.images);
     if c.gateway.nginx_version.is_none()

@@ -86,3 +86,23 @@ pub(super) fn dev_names(ck: &mut Check, c: &Config) {
         }
     }
 }
+
+/// A stdio server with its own Dockerfile gets a `<name>-base` service that builds its image.
+pub(super) fn base_names(ck: &mut Check, c: &Config) {
+    let names: BTreeSet<&String> = c.servers.keys().chain(c.services.keys()).collect();
+    for (name, s) in &c.servers {
+        let own = ck
+            .facts
+            .builds
+            .get(name)
+            .is_some_and(|b| b.runtime == crate::config::Runtime::Dockerfile);
+        let base = format!("{name}-base");
+        if own && s.transport == crate::config::Transport::Stdio && names.contains(&base) {
+            ck.err(
+                KeyPath::of(&["servers", name]),
+                format!("`{base}` clashes with the service that builds `{name}`'s own Dockerfile"),
+            )
+            .help = Some(format!("rename `{base}` or `{name}`"));
+        }
+    }
+}

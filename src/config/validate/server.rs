@@ -18,7 +18,16 @@ pub(super) fn server(
         s.runtime,
     );
     server_build_rules(ck, p, name, s);
-    if s.transport == Transport::Stdio && s.command.as_ref().is_none_or(|c| c.is_empty()) {
+    // An own Dockerfile's ENTRYPOINT + CMD can stand in (checked by `own_dockerfile_bridge`).
+    let own_dockerfile = ck
+        .facts
+        .builds
+        .get(name)
+        .is_some_and(|b| b.runtime == Runtime::Dockerfile);
+    if s.transport == Transport::Stdio
+        && !own_dockerfile
+        && s.command.as_ref().is_none_or(|c| c.is_empty())
+    {
         ck.err(p.key("transport"), "a stdio server needs `command`")
             .help =
             Some("the bridge starts this command and speaks MCP to it over stdin/stdout".into());
@@ -139,9 +148,7 @@ pub(super) fn server_build_rules(ck: &mut Check, p: &KeyPath, name: &str, s: &Se
         );
     }
     if own_dockerfile && s.transport == Transport::Stdio {
-        ck.err(p.key("transport"), "a stdio server with its own Dockerfile cannot be bridged").help = Some(
-            "set `runtime: python` or `runtime: node` so mcpstack renders the image with the bridge, or serve HTTP from your image".into(),
-        );
+        own_dockerfile_bridge(ck, p, name, s);
     }
     if s.transport == Transport::Stdio && s.endpoint.is_some() {
         ck.warn(
@@ -166,6 +173,42 @@ pub(super) fn server_build_rules(ck: &mut Check, p: &KeyPath, name: &str, s: &Se
             p.key("dev").key("mount_source"),
             "mount_source only applies to python and node builds",
             "remove it, or build from a python or node folder",
+        );
+    }
+}
+
+/// A stdio server built from its own Dockerfile is bridged in a layer on its image: that
+/// image must carry python or node (told by its final `FROM`), and the bridge must know the
+/// command to start (`command`, else the Dockerfile's exec-form ENTRYPOINT + CMD).
+fn own_dockerfile_bridge(ck: &mut Check, p: &KeyPath, name: &str, s: &Server) {
+    let Some(facts) = ck.facts.builds.get(name).and_then(|b| b.dockerfile.clone()) else {
+        return;
+    };
+    let folder = ck.facts.builds[name].folder.clone();
+    if facts.runtime.is_none() {
+        let from = match &facts.from {
+            Some(f) => format!("its final stage is `FROM {f}`"),
+            None => "it has no `FROM`".to_string(),
+        };
+        ck.err(
+            p.key("build"),
+            format!(
+                "the stdio bridge needs python or node in the image of `{folder}/Dockerfile`, and mcpstack cannot tell which it has: {from}"
+            ),
+        )
+        .help = Some(
+            "base the final stage on an image whose name says python or node (`python:3.12-slim`, `node:20-slim`), or build the image yourself and set `image:` with `runtime: python` or `runtime: node`".into(),
+        );
+    }
+    if s.command.is_none() && facts.command.is_none() {
+        ck.err(
+            p.key("command"),
+            format!(
+                "`{name}` is a stdio server and `{folder}/Dockerfile` has no exec-form ENTRYPOINT or CMD for the bridge to start"
+            ),
+        )
+        .help = Some(
+            "set `command` to the server's start command, e.g. `[python, server.py]`, or write `CMD [\"python\", \"server.py\"]` in the Dockerfile".into(),
         );
     }
 }
