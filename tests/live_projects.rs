@@ -63,14 +63,6 @@ const PROJECTS: &[Project] = &[
         expect: "42",
     },
     Project {
-        dir: "sqlite",
-        shape: "reference server (archived): low-level SDK 1.x, argparse, stdio, writes its database in the working folder",
-        source: Source::Pypi("mcp-server-sqlite", "2025.4.25"),
-        tool: "list_tables",
-        args: "{}",
-        expect: "[",
-    },
-    Project {
         dir: "timeserver",
         shape: "community package: standalone FastMCP 3, setuptools, no lock file (pyproject only), `app.run()` stdio",
         source: Source::Pypi("mcp-simple-timeserver", "3.3.2"),
@@ -144,6 +136,38 @@ const PROJECTS: &[Project] = &[
         tool: "greet",
         args: r#"{"name": "Ada"}"#,
         expect: "Hello, Ada!",
+    },
+    Project {
+        dir: "py-requirements",
+        shape: "fixture: a requirements.txt app (no pyproject.toml), flat `server.py`, stdio",
+        source: Source::Fixture("py-requirements"),
+        tool: "add",
+        args: r#"{"a": 2, "b": 3}"#,
+        expect: "5",
+    },
+    Project {
+        dir: "py-mcp2",
+        shape: "fixture: a server on the Python SDK 2.x (`MCPServer`), locked, stdio: the bridge must not downgrade `mcp`",
+        source: Source::Fixture("py-mcp2"),
+        tool: "add",
+        args: r#"{"a": 2, "b": 3}"#,
+        expect: "5",
+    },
+    Project {
+        dir: "node-tsc",
+        shape: "fixture: TypeScript on the SDK v1 compiled by `tsc` (`scripts.build`, `bin` in `build/`), stdio",
+        source: Source::Fixture("node-tsc"),
+        tool: "add",
+        args: r#"{"a": 2, "b": 3}"#,
+        expect: "5",
+    },
+    Project {
+        dir: "own-dockerfile-stdio",
+        shape: "fixture: a stdio server with only its own Dockerfile (`docker run -i`), built as it is and bridged",
+        source: Source::Fixture("own-dockerfile-stdio"),
+        tool: "add",
+        args: r#"{"a": 2, "b": 3}"#,
+        expect: "5",
     },
 ];
 
@@ -856,7 +880,8 @@ fn real_projects_go_from_init_to_a_tool_call_untouched() {
             .find_map(|r| r.as_ref().err().filter(|f| f.step == "up"))
             .map(|f| f.message.clone())
             .unwrap_or_default();
-        eprintln!("the joint up failed:\n{}", tail(&joint, 60));
+        let head: String = joint.lines().take(30).collect::<Vec<_>>().join("\n");
+        eprintln!("the joint up failed:\n{head}");
         eprintln!("running every project alone to tell which fail and why");
         for p in PROJECTS {
             if matches!(results.get(p.dir), Some(Err(f)) if f.step == "up") {
