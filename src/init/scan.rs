@@ -158,12 +158,11 @@ pub fn calls(text: &str, name: &str) -> Vec<Call> {
     out
 }
 
-/// The text up to the parenthesis that closes an opened one (strings are skipped).
-fn balanced(text: &str) -> Option<&str> {
-    let mut depth = 1usize;
+/// The characters of `text` outside string literals, with their byte offsets.
+fn code_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut quote: Option<char> = None;
     let mut escaped = false;
-    for (i, c) in text.char_indices() {
+    text.char_indices().filter(move |&(_, c)| {
         if let Some(q) = quote {
             if escaped {
                 escaped = false;
@@ -172,10 +171,21 @@ fn balanced(text: &str) -> Option<&str> {
             } else if c == q {
                 quote = None;
             }
-            continue;
+            return false;
         }
+        if matches!(c, '"' | '\'' | '`') {
+            quote = Some(c);
+            return false;
+        }
+        true
+    })
+}
+
+/// The text up to the parenthesis that closes an opened one (strings are skipped).
+pub fn balanced(text: &str) -> Option<&str> {
+    let mut depth = 1usize;
+    for (i, c) in code_chars(text) {
         match c {
-            '"' | '\'' | '`' => quote = Some(c),
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => {
                 depth -= 1;
@@ -193,22 +203,9 @@ fn balanced(text: &str) -> Option<&str> {
 pub fn split_args(text: &str) -> Vec<Arg> {
     let mut parts = Vec::new();
     let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
     let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
+    for (i, c) in code_chars(text) {
         match c {
-            '"' | '\'' | '`' => quote = Some(c),
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => depth -= 1,
             ',' if depth == 0 => {

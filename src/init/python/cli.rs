@@ -186,17 +186,10 @@ fn typer_parameters(f: &Source) -> Vec<Opt> {
         let Some(open) = t[def..].find('(').map(|i| def + i + 1) else {
             continue;
         };
-        let mut depth = 1;
-        let close = t[open..].char_indices().find_map(|(i, ch)| {
-            match ch {
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' => depth -= 1,
-                _ => {}
-            }
-            (depth == 0).then_some(open + i)
-        });
-        let Some(close) = close else { continue };
-        for a in scan::split_args(&t[open..close]) {
+        let Some(params) = scan::balanced(&t[open..]) else {
+            continue;
+        };
+        for a in scan::split_args(params) {
             let text = a
                 .key
                 .map_or(a.value.clone(), |k| format!("{k}={}", a.value));
