@@ -69,7 +69,6 @@ async fn stateful_event_stream_server_round_trips_its_session() {
     let fb = r.first_byte.unwrap();
     assert_eq!(fb.kind, BodyKind::EventStream);
     assert!(fb.after >= Duration::from_millis(15), "{fb:?}");
-    assert!(fb.after < r.tools.as_ref().unwrap().elapsed);
     assert_eq!(r.session, Some(SessionCheck::Ended));
 
     // What the server saw: the token everywhere. The SDK asks server/discover first, falls
