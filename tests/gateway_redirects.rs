@@ -15,27 +15,10 @@ use common::*;
 use mcpstack::config::Transport;
 use mcpstack::mcp::{check, table, CheckOptions, CheckTarget, SessionCheck};
 use servers::{Behaviour, Era};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A server that answers every POST with a 307 whose Location is of the kind its path names.
 async fn locations() -> SocketAddr {
@@ -59,7 +42,7 @@ async fn locations() -> SocketAddr {
     servers::serve(router).await
 }
 
-async fn start_nginx(conf: &Path, prefix: &Path, port: u16) -> Nginx {
+async fn start_nginx(conf: &Path, prefix: &Path, port: u16) -> KillOnDrop {
     let mut child = Command::new("nginx")
         .arg("-c")
         .arg(conf)
@@ -75,7 +58,7 @@ async fn start_nginx(conf: &Path, prefix: &Path, port: u16) -> Nginx {
             .await
             .is_ok()
         {
-            return Nginx(child);
+            return KillOnDrop(child);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

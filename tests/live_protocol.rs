@@ -4,13 +4,14 @@
 //! 307. Each SDK is installed from the package registry into a scratch environment.
 #![cfg(feature = "live")]
 
+mod common;
+use common::{free_port, KillOnDrop};
 use mcpstack::config::Transport;
 use mcpstack::mcp::{check, table, CheckOptions, CheckTarget, SessionCheck};
 use mcpstack::model::Runtime;
 use mcpstack::render::health::mcp_script;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A server written for this test with each SDK's own API.
@@ -64,24 +65,7 @@ fn venv(dir: &Path, version: &str) -> PathBuf {
     env
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start(env: &Path, script: &Path, port: u16, path: &str) -> Running {
+async fn start(env: &Path, script: &Path, port: u16, path: &str) -> KillOnDrop {
     let mut child = Command::new(env.join("bin/python"))
         .arg(script)
         .arg(port.to_string())
@@ -95,7 +79,7 @@ async fn start(env: &Path, script: &Path, port: u16, path: &str) -> Running {
             .await
             .is_ok()
         {
-            return Running(child);
+            return KillOnDrop(child);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

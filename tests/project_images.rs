@@ -10,15 +10,7 @@ use projects_common::*;
 fn render_all() -> (tempfile::TempDir, std::path::PathBuf, String) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
-    for case in CASES {
-        copy_tree(&projects().join(case.shape), &dir.join(case.shape));
-    }
-    let cases: Vec<&Case> = CASES.iter().collect();
-    std::fs::write(
-        dir.join("mcp-stack.yaml"),
-        serde_yaml::to_string(&config(&cases)).unwrap(),
-    )
-    .unwrap();
+    workspace(&dir);
     let out = run(&["validate"], &dir);
     let (_, err) = text(&out);
     assert!(out.status.success(), "validate: {err}");

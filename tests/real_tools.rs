@@ -16,15 +16,7 @@ fn rendered(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
             use projects_common::*;
             let tmp = tempfile::tempdir().unwrap();
             let dir = tmp.path().join("projects");
-            for case in CASES {
-                copy_tree(&projects().join(case.shape), &dir.join(case.shape));
-            }
-            let cases: Vec<&Case> = CASES.iter().collect();
-            std::fs::write(
-                dir.join("mcp-stack.yaml"),
-                serde_yaml::to_string(&config(&cases)).unwrap(),
-            )
-            .unwrap();
+            workspace(&dir);
             (tmp, dir)
         }
         Some(f) => {

@@ -97,6 +97,19 @@ pub fn server_name(case: &Case) -> String {
     case.shape.to_string()
 }
 
+/// Every fixture copied below `dir`, with a config that has one server per case.
+pub fn workspace(dir: &Path) {
+    for case in CASES {
+        super::common::copy_tree(&projects().join(case.shape), &dir.join(case.shape));
+    }
+    let cases: Vec<&Case> = CASES.iter().collect();
+    std::fs::write(
+        dir.join("mcp-stack.yaml"),
+        serde_yaml::to_string(&config(&cases)).unwrap(),
+    )
+    .unwrap();
+}
+
 /// A config with one server per case (`cases`), its build folders below `dir`.
 pub fn config(cases: &[&Case]) -> serde_yaml::Value {
     let mut servers = serde_yaml::Mapping::new();
