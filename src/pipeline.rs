@@ -60,6 +60,15 @@ impl Project {
         Ok(render::render(&self.stack, &self.templates()?)?)
     }
 
+    /// The files of one target (`render --target`).
+    pub fn render_target(&self, target: render::Target) -> Result<Vec<File>> {
+        Ok(render::render_target(
+            &self.stack,
+            &self.templates()?,
+            target,
+        )?)
+    }
+
     /// Warnings formatted for the terminal.
     pub fn warning_text(&self) -> Vec<String> {
         let name = self.source.file.display().to_string();

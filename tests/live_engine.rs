@@ -128,7 +128,8 @@ fn up_is_compose_compatible_idempotent_and_recreates_only_what_changed() {
     assert!(
         first
             .iter()
-            .any(|(n, _)| n == &format!("{PROJECT}-stream-3")),
+            // A stateful replica is a service of its own: `stream-3`, container 1.
+            .any(|(n, _)| n == &format!("{PROJECT}-stream-3-1")),
         "{first:?}"
     );
 

@@ -18,9 +18,11 @@ const TOKEN: &str = "live-token-7f3a9c";
 const PROMETHEUS: u16 = 19090;
 /// The containers the live suite starts: everything but Grafana and cAdvisor, whose images
 /// cannot be had here (their files are checked by the real-tool suite).
-const SERVICES: [&str; 8] = [
+const SERVICES: [&str; 10] = [
     "gateway",
-    "stream",
+    "stream-1",
+    "stream-2",
+    "stream-3",
     "pool",
     "legacy",
     "local",
@@ -125,7 +127,8 @@ impl Stack {
         };
         compose(&["down", "-v", "--remove-orphans"]);
         let mut build = vec!["build"];
-        build.extend(["stream", "pool", "legacy", "local"]);
+        // The three replicas of `stream` share one image.
+        build.extend(["stream-1", "pool", "legacy", "local"]);
         compose(&build);
         let mut up = vec!["up", "-d"];
         up.extend(SERVICES);
@@ -160,7 +163,7 @@ impl Stack {
         loop {
             let all = self.containers();
             let server = |n: &str| {
-                ["_stream_", "_pool_", "_legacy_", "_local_"]
+                ["_stream-", "_pool_", "_legacy_", "_local_"]
                     .iter()
                     .any(|s| n.contains(s))
             };
@@ -297,11 +300,12 @@ fn gateway_carries_every_transport_correctly() {
     assert!(data.starts_with("data: /legacy/messages/"), "{r}");
 
     // Progress of a stdio server through the bridge arrives as it is sent.
-    let r = stack.client("progress", &["/local/", "3"]);
+    // Ten notifications a second apart: buffered, the first would arrive with the result.
+    let r = stack.client("progress", &["/local/", "10"]);
     let arrivals = r["arrivals"].as_array().unwrap();
-    assert_eq!(arrivals.len(), 3, "{r}");
+    assert_eq!(arrivals.len(), 10, "{r}");
     assert!(
-        arrivals[0]["at"].as_f64().unwrap() < 2.0,
+        arrivals[0]["at"].as_f64().unwrap() < 5.0,
         "first progress late: {r}"
     );
 
@@ -377,16 +381,38 @@ fn gateway_carries_every_transport_correctly() {
     assert_eq!(r["delete"], 200, "{r}");
     assert_eq!(r["after_delete"], 404, "{r}");
 
-    // Stateful replicas: 20 concurrent sessions, 10 calls each, every call on its replica.
-    let r = stack.client("sessions", &["/stream/", "20", "10"]);
+    // Stateful replicas: 20 concurrent sessions, 10 calls each, all from this one address,
+    // every call on its session's replica and the sessions over at least two replicas. Then
+    // the gateway restarts, and the same sessions make 10 calls each again, on the same
+    // replicas: the replica is in the session id, not in the gateway's memory.
+    let gateway = stack.gateway_container();
+    let r = stack.client(
+        "sessions",
+        &["/stream/", "20", "10", "docker", "restart", &gateway],
+    );
+    assert_eq!(r["restart"]["code"], 0, "{r}");
+    assert_eq!(r["restart"]["up"], true, "{r}");
+    let mut spread = std::collections::BTreeSet::new();
     for s in r["sessions"].as_array().unwrap() {
         assert!(s["errors"].as_array().unwrap().is_empty(), "{s}");
-        assert_eq!(
-            s["replicas"].as_array().unwrap().len(),
-            1,
-            "a session moved: {s}"
+        let replicas = s["replicas"].as_array().unwrap();
+        assert_eq!(replicas.len(), 1, "a session moved: {s}");
+        spread.insert(replicas[0].as_str().unwrap().to_string());
+        // One session id, tagged with one of the three replicas.
+        let ids = s["ids"].as_array().unwrap();
+        assert_eq!(ids.len(), 1, "{s}");
+        let id = ids[0].as_str().unwrap();
+        assert!(
+            ["r1.", "r2.", "r3."].iter().any(|t| id.starts_with(t)),
+            "{s}"
         );
     }
+    assert!(
+        spread.len() >= 2,
+        "every session on one replica: {spread:?}"
+    );
+    eprintln!("20 sessions over replicas {spread:?}, kept across a gateway restart");
+
     // Stateless replicas: calls spread over all three.
     let r = stack.client("spread", &["/pool/", "30"]);
     assert_eq!(r["replicas"].as_object().unwrap().len(), 3, "{r}");
@@ -451,7 +477,8 @@ fn gateway_carries_every_transport_correctly() {
     }
 
     // A tool call streaming progress for 90 s, above nginx's default 60 s timeout: it completes,
-    // and every notification arrives within a second of being sent.
+    // and every notification arrives within a few seconds of being sent (buffered, they
+    // would arrive together at the end; the slack is for a loaded machine).
     let r = stack.client("progress", &["/stream/", "90"]);
     let arrivals = r["arrivals"].as_array().unwrap();
     assert_eq!(arrivals.len(), 90, "{r}");
@@ -463,7 +490,7 @@ fn gateway_carries_every_transport_correctly() {
         let at = a["at"].as_f64().unwrap();
         let sent = (i + 1) as f64;
         assert!(
-            at - sent < 1.0,
+            at - sent < 5.0,
             "progress {} arrived at {at}s, sent at about {sent}s",
             i + 1
         );
@@ -498,7 +525,9 @@ fn gateway_carries_every_transport_correctly() {
     let replicas = stack.query(r#"mcp:probe_success{probe="direct", server="stream"}"#);
     assert_eq!(replicas.len(), 3, "{replicas:?}");
 
-    // A server stopped: reported down within 2 minutes, and its alert fires.
+    // A server stopped: reported down, and its alert fires. The worst case adds the
+    // container's stop grace, a probe interval, the probe's timeout, the rule's `for: 1m`
+    // and two evaluations; a loaded machine stretches each, so allow four minutes.
     must(
         "docker",
         &["stop", &format!("{PROJECT}_legacy_1")],
@@ -506,7 +535,7 @@ fn gateway_carries_every_transport_correctly() {
     );
     let took = stack.wait_query(
         r#"ALERTS{alertname="McpServerDown", server="legacy", alertstate="firing"}"#,
-        Duration::from_secs(120),
+        Duration::from_secs(240),
         |r| r.len() == 1,
     );
     eprintln!("McpServerDown fired {took:?} after the server stopped");

@@ -197,23 +197,27 @@ fn render(g: &Generated, yaml: &str) -> Result<Vec<(String, Vec<u8>)>, TestCaseE
     std::fs::write(tmp.path().join("outside/sentinel"), "sentinel\n").unwrap();
     std::fs::write(project.join("mcp-stack.yaml"), yaml).unwrap();
     let before = outside_output(tmp.path());
-    let mut cmd = bin();
-    cmd.arg("render")
-        .current_dir(&project)
-        .env("NO_COLOR", "1")
-        .env("MCPSTACK_CAROOT", test_caroot());
-    for (k, v) in &g.secrets {
-        cmd.env(k, v);
+    // Both targets, into the same output folder.
+    for target in ["compose", "kubernetes"] {
+        let mut cmd = bin();
+        cmd.args(["render", "--target", target])
+            .current_dir(&project)
+            .env("NO_COLOR", "1")
+            .env("MCPSTACK_CAROOT", test_caroot());
+        for (k, v) in &g.secrets {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().unwrap();
+        let (_, err) = text(&o);
+        prop_assert_eq!(
+            o.status.code(),
+            Some(0),
+            "render --target {} failed:\n{}\n{}",
+            target,
+            err,
+            yaml
+        );
     }
-    let o = cmd.output().unwrap();
-    let (_, err) = text(&o);
-    prop_assert_eq!(
-        o.status.code(),
-        Some(0),
-        "render failed:\n{}\n{}",
-        err,
-        yaml
-    );
     prop_assert_eq!(
         &before,
         &outside_output(tmp.path()),
@@ -223,13 +227,16 @@ fn render(g: &Generated, yaml: &str) -> Result<Vec<(String, Vec<u8>)>, TestCaseE
     for (path, bytes) in &files {
         let body = String::from_utf8_lossy(bytes);
         if path.ends_with(".yaml") || path.ends_with(".yml") {
-            let parsed: Result<serde_yaml::Value, _> = serde_yaml::from_str(&body);
-            prop_assert!(
-                parsed.is_ok(),
-                "{} does not parse: {:?}",
-                path,
-                parsed.err()
-            );
+            // Every document (the Kubernetes files hold several).
+            for doc in serde_yaml::Deserializer::from_str(&body) {
+                let parsed: Result<serde_yaml::Value, _> = serde::Deserialize::deserialize(doc);
+                prop_assert!(
+                    parsed.is_ok(),
+                    "{} does not parse: {:?}",
+                    path,
+                    parsed.err()
+                );
+            }
         }
         if path.ends_with(".json") {
             let parsed: Result<serde_json::Value, _> = serde_json::from_str(&body);
@@ -271,6 +278,7 @@ proptest! {
         prop_assert!(!first.is_empty());
         let names: BTreeSet<&String> = first.iter().map(|(p, _)| p).collect();
         prop_assert!(names.iter().any(|p| p.as_str() == "compose.yaml"));
+        prop_assert!(names.iter().any(|p| p.as_str() == "k8s/kustomization.yaml"));
         prop_assert_eq!(first, second, "two renders of the same config differ");
     }
 }

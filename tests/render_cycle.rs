@@ -94,7 +94,7 @@ fn check_diff_refuse_force_and_stale_removal() {
     // --diff shows it without writing or failing.
     let o = run(&["render", "--diff"], &dir);
     assert_eq!(o.status.code(), Some(0));
-    assert!(text(&o).0.contains("+++ b/compose.yaml"));
+    assert!(text(&o).0.contains("+++ b/deploy/compose.yaml"));
     assert_eq!(fs::read_to_string(&compose).unwrap(), edited);
 
     // --force restores it.
@@ -230,9 +230,18 @@ fn upstream_variable_is_set_before_the_rewrite_that_ends_the_rewrite_phase() {
         }
     }
     assert!(checked >= 4, "expected variable upstreams, found {checked}");
+    // The 404 for a session tag that names no replica is a rewrite-phase `if` too.
+    let mut tagged = 0;
+    for block in conf.split("location ").skip(1) {
+        if let Some(check) = block.find("if ($mcp_pick_stream = \"\")") {
+            assert!(check < block.find("rewrite ").unwrap(), "{block}");
+            tagged += 1;
+        }
+    }
+    assert_eq!(tagged, 1, "the route of `stream`");
     assert!(
-        conf.contains("hash $binary_remote_addr;"),
-        "stateful replicas need client affinity"
+        !conf.contains("hash $binary_remote_addr"),
+        "no client-address hash"
     );
 }
 

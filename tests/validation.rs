@@ -350,3 +350,81 @@ fn own_dockerfile_bridge_needs_an_interpreter_and_a_command() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("`own-base` clashes"), "{err}");
 }
+
+/// Validates `yaml` (which must pass) and returns its standard error.
+fn accepted(yaml: &str) -> String {
+    let tmp = project(yaml);
+    let o = run(&["validate"], tmp.path());
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    err
+}
+
+#[test]
+fn docker_socket_is_accepted_with_a_warning_at_its_line() {
+    let err = accepted(&format!("{BASE}    docker_socket: true\n"));
+    assert!(
+        err.contains("warning: servers.main.docker_socket: `docker_socket: true` gives this container control of the host"),
+        "{err}"
+    );
+    assert!(err.contains("mcp-stack.yaml:7:"), "{err}");
+    // Without the key, no warning: it is never a default.
+    assert!(!accepted(BASE).contains("docker_socket"));
+}
+
+#[test]
+fn docker_host_may_name_only_the_mounted_socket() {
+    let with = format!("{BASE}    docker_socket: true\n    env:\n");
+    let err = accepted(&format!(
+        "{with}      DOCKER_HOST: unix:///var/run/docker.sock\n"
+    ));
+    assert!(!err.contains("DOCKER_HOST"), "{err}");
+    rejects(
+        &format!("{with}      DOCKER_HOST: unix:///run/docker.sock\n"),
+        "servers.main.env.DOCKER_HOST",
+        9,
+        "but the socket is mounted at /var/run/docker.sock",
+    );
+    let err = rejects(
+        &format!("{BASE}    env:\n      DOCKER_HOST: unix:///var/run/docker.sock\n"),
+        "servers.main.env.DOCKER_HOST",
+        8,
+        "points at the unix socket `/var/run/docker.sock`",
+    );
+    assert!(err.contains("`docker_socket: true`"), "{err}");
+    // A remote engine over TCP is not the host's socket.
+    accepted(&format!(
+        "{BASE}    env:\n      DOCKER_HOST: tcp://builder.internal:2376\n"
+    ));
+}
+
+#[test]
+fn a_service_cannot_mount_the_socket_by_its_host_path() {
+    for (source, shown) in [
+        ("/var/run/docker.sock", "`/var/run/docker.sock` would give"),
+        ("/run", "`/run` would give"),
+        ("/run/user/1000", "`/run/user/1000` would give"),
+        ("/", "`/` would give"),
+    ] {
+        let err = rejects(
+            &format!("{BASE}services:\n  db:\n    image: postgres:16\n    volumes: [\"{source}:/host\"]\n"),
+            "services.db.volumes[0]",
+            10,
+            shown,
+        );
+        assert!(err.contains("`docker_socket: true`"), "{err}");
+    }
+}
+
+#[test]
+fn publishing_nothing_without_a_tunnel_warns() {
+    let err = accepted(&format!("{BASE}gateway:\n  publish: false\n"));
+    assert!(
+        err.contains("warning: gateway.publish: the production gateway publishes no port and there is no tunnel"),
+        "{err}"
+    );
+    let err = accepted(&format!(
+        "{BASE}gateway:\n  publish: false\ntunnel:\n  cloudflare: {{}}\n"
+    ));
+    assert!(!err.contains("gateway.publish"), "{err}");
+}

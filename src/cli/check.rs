@@ -20,6 +20,9 @@ pub struct Args {
     /// Seconds each step may take
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
+    /// Where the stack runs: with `swarm`, the gateway must be a service of the swarm
+    #[arg(long, value_enum, default_value_t)]
+    pub target: super::engine::DeployTarget,
 }
 
 /// The token to present: the flag, `MCP_GATEWAY_TOKEN`, else the first token the gateway reads.
@@ -61,6 +64,9 @@ pub fn run(
     caroot: Option<std::path::PathBuf>,
     out: &Out,
 ) -> Result<i32> {
+    if args.target == super::engine::DeployTarget::Swarm {
+        super::engine::require_swarm_gateway(project)?;
+    }
     let ca_pem = if project.stack.gateway.tls.mode == TlsMode::Local {
         let file = ca_dir(&CertOptions {
             caroot,

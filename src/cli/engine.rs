@@ -1,6 +1,9 @@
 //! `up`, `down`, `ps`, `logs`: the rendered stack on the Docker Engine.
 
 mod progress;
+mod swarm;
+
+pub use swarm::{push, require_swarm_gateway, up_swarm};
 
 use super::{say, Out};
 use crate::engine::{self, DownOptions, LogsOptions, Reporter, Silent, Target, UpOptions};
@@ -8,9 +11,19 @@ use crate::error::{Error, Result};
 use crate::output::{self, State};
 use crate::pipeline::{CertOptions, Project};
 
+/// Where the stack runs.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeployTarget {
+    /// Containers on this engine, as Docker Compose runs them
+    #[default]
+    Compose,
+    /// Services of the Docker Swarm this engine manages (production profile)
+    Swarm,
+}
+
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Builds, creates and starts the stack, waits for its health checks, then checks every server through the gateway.\n\nImages mcpstack builds are built again when their build context (the server's folder as the Dockerfile's ignore file filters it, and the Dockerfile) changed; containers whose configuration or image changed are recreated; a running gateway reloads a changed nginx config. When a service does not become healthy, up shows every service's state and the failing containers' last log lines, and exits 3.\n\nWithout --detach, up then follows the stack's logs, as docker compose up does; Ctrl-C stops following and leaves the stack running (unlike docker compose, which stops it): `mcpstack down` stops it. With --detach, up returns after the check.\n\nExamples:\n  mcpstack up --detach                         production profile\n  mcpstack up --profile production --profile monitoring --detach\n  mcpstack up --profile dev --build"
+    after_help = "Builds, creates and starts the stack, waits for its health checks, then checks every server through the gateway.\n\nImages mcpstack builds are built again when their build context (the server's folder as the Dockerfile's ignore file filters it, and the Dockerfile) changed; containers whose configuration or image changed are recreated; a running gateway reloads a changed nginx config. When a service does not become healthy, up shows every service's state and the failing containers' last log lines, and exits 3.\n\nWithout --detach, up then follows the stack's logs, as docker compose up does; Ctrl-C stops following and leaves the stack running (unlike docker compose, which stops it): `mcpstack down` stops it. With --detach, up returns after the check.\n\nWith --target swarm, up deploys the production profile as swarm services: an overlay network, secrets as swarm secrets, the rendered nginx config and certificates as swarm configs, replicas with rolling updates and a restart policy, and the gateway published in host mode. Built images are tagged by content hash (and pushed first when `registry:` is set).\n\nExamples:\n  mcpstack up --detach                         production profile\n  mcpstack up --profile production --profile monitoring --detach\n  mcpstack up --profile dev --build\n  mcpstack up --target swarm --detach          on the swarm this engine manages"
 )]
 pub struct UpArgs {
     /// Profiles to start [default: production]
@@ -28,11 +41,19 @@ pub struct UpArgs {
     /// Return once containers are started, without waiting for health checks nothing depends on
     #[arg(long)]
     pub no_wait: bool,
+    /// Where to run the stack
+    #[arg(long, value_enum, default_value_t)]
+    pub target: DeployTarget,
 }
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  mcpstack down\n  mcpstack down --volumes")]
+#[command(
+    after_help = "Examples:\n  mcpstack down\n  mcpstack down --volumes\n  mcpstack down --target swarm"
+)]
 pub struct DownArgs {
+    /// Where the stack runs
+    #[arg(long, value_enum, default_value_t)]
+    pub target: DeployTarget,
     /// Also remove the project's named volumes (their data is lost)
     #[arg(long)]
     pub volumes: bool,
@@ -44,6 +65,9 @@ pub struct DownArgs {
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  mcpstack ps\n  mcpstack ps --json")]
 pub struct PsArgs {
+    /// Where the stack runs (swarm: one row per replica)
+    #[arg(long, value_enum, default_value_t)]
+    pub target: DeployTarget,
     /// JSON instead of a table
     #[arg(long)]
     pub json: bool,
@@ -54,6 +78,9 @@ pub struct PsArgs {
     after_help = "Examples:\n  mcpstack logs\n  mcpstack logs gateway -f\n  mcpstack logs main --tail 50"
 )]
 pub struct LogsArgs {
+    /// Where the stack runs
+    #[arg(long, value_enum, default_value_t)]
+    pub target: DeployTarget,
     /// Services to show [default: all]
     pub services: Vec<String>,
     /// Keep following new lines
@@ -62,6 +89,16 @@ pub struct LogsArgs {
     /// Lines from the end of each log
     #[arg(long, value_name = "N")]
     pub tail: Option<u64>,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Builds what the stack builds (only what changed, as up does), tags each image `<registry>/<project>-<name>:<hash>` (the hash of what it is built from) and pushes it through the Docker engine. Credentials come from the Docker client's config (`docker login <host>`).\n\nExamples:\n  mcpstack push\n  mcpstack push --build"
+)]
+pub struct PushArgs {
+    /// Build images even if they are current
+    #[arg(long)]
+    pub build: bool,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -96,6 +133,9 @@ pub fn up(
     caroot: Option<std::path::PathBuf>,
     out: &Out,
 ) -> Result<i32> {
+    if args.target == DeployTarget::Swarm {
+        return up_swarm(project, args, caroot, out);
+    }
     render_if_needed(project, out)?;
     super::certs::ensure(
         project,
@@ -150,7 +190,14 @@ pub fn up(
         ));
         Ok::<_, anyhow::Error>(())
     })?;
-    if !args.no_check {
+    let unpublished = !project.stack.gateway.publish
+        && (args.profiles.is_empty() || args.profiles.iter().any(|p| p == "production"));
+    if unpublished && !args.no_check {
+        out.info(
+            "the gateway publishes no port (`gateway.publish: false`): not checked from here; run `mcpstack check` where the domain reaches it",
+        );
+    }
+    if !args.no_check && !unpublished {
         let code = super::check::run(
             project,
             &super::check::Args {
@@ -186,6 +233,9 @@ pub fn up(
 }
 
 pub fn down(project: &Project, args: &DownArgs, out: &Out) -> Result<i32> {
+    if args.target == DeployTarget::Swarm {
+        return swarm::down(project, args, out);
+    }
     let t = target(project)?;
     runtime()?.block_on(async {
         let docker = engine::connect().await?;
@@ -205,7 +255,10 @@ pub fn ps(project: &Project, args: &PsArgs) -> Result<i32> {
     let t = target(project)?;
     let rows = runtime()?.block_on(async {
         let docker = engine::connect().await?;
-        engine::ps(&docker, &t.project).await
+        match args.target {
+            DeployTarget::Compose => engine::ps(&docker, &t.project).await,
+            DeployTarget::Swarm => engine::swarm::ps(&docker, &t.project).await,
+        }
     })?;
     if args.json {
         say(&(serde_json::to_string_pretty(&rows).map_err(anyhow::Error::from)? + "\n"));
@@ -256,7 +309,14 @@ pub fn logs(project: &Project, args: &LogsArgs) -> Result<i32> {
             follow: args.follow,
             tail: args.tail.map(|n| n.to_string()),
         };
-        engine::logs(&docker, &t.project, &opts, |l| say(&format!("{l}\n"))).await
+        match args.target {
+            DeployTarget::Compose => {
+                engine::logs(&docker, &t.project, &opts, |l| say(&format!("{l}\n"))).await
+            }
+            DeployTarget::Swarm => {
+                engine::swarm::logs(&docker, &t.project, &opts, |l| say(&format!("{l}\n"))).await
+            }
+        }
     })?;
     Ok(0)
 }

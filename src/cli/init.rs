@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Without --yes, init asks on the terminal; every flag answers its question. Without a terminal on standard input it asks nothing: it takes defaults as --yes does, or stops (exit 2) naming the flag it needs.\n\nExamples:\n  mcpstack init                     ask, offering the MCP servers found below this folder\n  mcpstack init --yes               every default and every server found\n  mcpstack init --yes --auth --tls acme --domain mcp.example.com --email ops@example.com\n  mcpstack init --yes --server weather=./servers/weather --transport weather=stdio\n  mcpstack init --yes --image time=mcp/time --transport time=stdio --command time=mcp-server-time\n  mcpstack -c infra/mcp-stack.yaml init --force"
+    after_help = "Without --yes, init asks on the terminal; every flag answers its question. Without a terminal on standard input it asks nothing: it takes defaults as --yes does, or stops (exit 2) naming the flag it needs.\n\nExamples:\n  mcpstack init                     ask, offering the MCP servers found below this folder\n  mcpstack init --yes               every default and every server found\n  mcpstack init --yes --auth --tls acme --domain mcp.example.com --email ops@example.com\n  mcpstack init --yes --server weather=./servers/weather --transport weather=stdio\n  mcpstack init --yes --image time=mcp/time --transport time=stdio --command time=mcp-server-time\n  mcpstack -c infra/mcp-stack.yaml init --force\n  mcpstack init --from ~/.config/Claude/claude_desktop_config.json --from .vscode/mcp.json\n  mcpstack init --from .cursor/mcp.json --pin @modelcontextprotocol/server-memory=2025.9.25\n  mcpstack init --from claude_desktop_config.json --resolve     ask the registry for unpinned versions"
 )]
 pub struct Args {
     /// Ask nothing: take every default and every server found
@@ -57,6 +57,15 @@ pub struct Args {
     /// No monitoring profile (the default; answers the question)
     #[arg(long, overrides_with = "monitoring")]
     pub no_monitoring: bool,
+    /// A Claude Desktop, VS Code or Cursor MCP configuration file whose stdio servers become the servers (repeatable); asks nothing
+    #[arg(long = "from", value_name = "FILE")]
+    pub from: Vec<PathBuf>,
+    /// The exact version of a package a --from entry runs unpinned (repeatable)
+    #[arg(long = "pin", value_name = "NAME=VERSION", value_parser = name_value, requires = "from")]
+    pub pins: Vec<(String, String)>,
+    /// Ask the registry (npm, or uv/pip for PyPI) for the version of each unpinned package: the version this machine would run today. Needs the network
+    #[arg(long, requires = "from")]
+    pub resolve: bool,
 }
 
 impl Args {
@@ -79,6 +88,9 @@ impl Args {
                 _ => None,
             },
             force: self.force,
+            from: self.from.clone(),
+            pins: self.pins.clone(),
+            resolve: self.resolve,
         }
     }
 }
@@ -93,7 +105,7 @@ pub fn run(cli: &Cli, args: &Args, out: &Out) -> i32 {
         out.info("no terminal to ask on: taking defaults and every server found, as --yes does");
     }
     let theme = dialoguer::theme::ColorfulTheme::default();
-    let mode = if args.yes || !terminal {
+    let mode = if args.yes || !terminal || !args.from.is_empty() {
         Mode::Defaults
     } else {
         Mode::Ask(&theme)
@@ -112,6 +124,9 @@ pub fn run(cli: &Cli, args: &Args, out: &Out) -> i32 {
     };
     for w in &done.warnings {
         color::warning(w);
+    }
+    for line in &done.imported {
+        out.info(line);
     }
     if !done.written {
         out.info("nothing was written");

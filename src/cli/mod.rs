@@ -18,7 +18,7 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(
     name = "mcpstack",
-    version,
+    version = env!("MCPSTACK_LONG_VERSION"),
     about = "Render and run a production-grade stack for MCP servers from one mcp-stack.yaml",
     after_help = "Examples:\n  mcpstack init              write mcp-stack.yaml for the MCP servers in this folder\n  mcpstack validate\n  mcpstack render\n  mcpstack render --check\n  mcpstack --config examples/spike/mcp-stack.yaml render\n\nExit status: 0 success, 1 a check failed, 2 bad configuration or usage, 3 a runtime failure."
 )]
@@ -55,7 +55,7 @@ pub enum Color {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Write a commented mcp-stack.yaml for the MCP servers in this folder
-    Init(init::Args),
+    Init(Box<init::Args>),
     /// Check the configuration without writing anything
     #[command(
         after_help = "Examples:\n  mcpstack validate\n  mcpstack -c path/to/mcp-stack.yaml validate"
@@ -63,7 +63,7 @@ pub enum Command {
     Validate,
     /// Write every generated file into the output folder
     #[command(
-        after_help = "Examples:\n  mcpstack render            write what changed\n  mcpstack render --check    exit 1 if any file is missing, stale or edited (for CI)\n  mcpstack render --diff     show what render would change\n  mcpstack render --force    overwrite files edited by hand"
+        after_help = "Examples:\n  mcpstack render            write what changed\n  mcpstack render --check    exit 1 if any file is missing, stale or edited (for CI)\n  mcpstack render --diff     show what render would change\n  mcpstack render --force    overwrite files edited by hand\n  mcpstack render --target kubernetes   write the kustomize base k8s/"
     )]
     Render(render::Args),
     /// Make or inspect the local CA and the stack's TLS certificate, or trust the CA
@@ -78,6 +78,8 @@ pub enum Command {
     Ps(engine::PsArgs),
     /// Show the stack's logs, each line prefixed with its container
     Logs(engine::LogsArgs),
+    /// Build the stack's images and push them to `registry:`, tagged by content hash
+    Push(engine::PushArgs),
     /// Check every server through the gateway with a real MCP handshake (exit 1 on failure)
     Check(check::Args),
     /// Print the JSON Schema of mcp-stack.yaml
@@ -156,6 +158,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Down(args) => engine::down(&load(&cli, &out)?, args, &out),
         Command::Ps(args) => engine::ps(&load(&cli, &out)?, args),
         Command::Logs(args) => engine::logs(&load(&cli, &out)?, args),
+        Command::Push(args) => engine::push(&load(&cli, &out)?, args, &out),
         Command::Check(args) => check::run(&load(&cli, &out)?, args, cli.caroot.clone(), &out),
         Command::Token(args) => {
             let project = load(&cli, &out)?;

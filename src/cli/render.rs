@@ -4,6 +4,7 @@ use super::Out;
 use crate::error::{Error, Result};
 use crate::output::{self, State};
 use crate::pipeline::Project;
+use crate::render::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -16,21 +17,30 @@ pub struct Args {
     /// Overwrite or remove generated files even if they were edited by hand
     #[arg(long, conflicts_with_all = ["check", "diff"])]
     pub force: bool,
+    /// What to render: Compose (the default) or a Kubernetes kustomize base in `k8s/`. Each
+    /// target's files are its own: rendering, checking or diffing one leaves the other's alone
+    #[arg(long, value_enum, default_value_t = Target::Compose)]
+    pub target: Target,
 }
 
 pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
-    let files = project.render()?;
+    let files = project.render_target(args.target)?;
+    if args.target == Target::Kubernetes && !out.quiet {
+        for note in crate::render::kubernetes::notes(&project.stack) {
+            super::color::warning(&note);
+        }
+    }
     let dir = project.output_dir();
     let shown = display_dir(project);
     if args.check || args.diff {
-        let entries = output::plan(&dir, &files)?;
+        let entries = output::plan_for(&dir, &files, args.target)?;
         let changed: Vec<_> = entries
             .iter()
             .filter(|e| e.state != State::UpToDate)
             .collect();
         for e in &changed {
             if args.diff || out.verbose || args.check {
-                super::say(&output::diff(e));
+                super::say(&output::diff(e, &shown));
             }
         }
         if args.check {
@@ -50,7 +60,13 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
     }
     // The certificate is made after the files: refuse a link there before writing anything.
     project.refuse_cert_links()?;
-    let report = output::write(&dir, &project.stack.config_file, &files, args.force)?;
+    let report = output::write_for(
+        &dir,
+        &project.stack.config_file,
+        &files,
+        args.force,
+        args.target,
+    )?;
     for f in &report.written {
         if out.verbose {
             out.info(format!("  wrote   {shown}/{f}"));
@@ -68,8 +84,17 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
     Ok(0)
 }
 
+/// The output folder as messages name it: relative to the current folder where it can be
+/// (`deploy`, `examples/spike/deploy`, `../deploy`), so CI logs show repository paths.
 fn display_dir(project: &Project) -> String {
     let dir = project.output_dir();
-    let text = dir.display().to_string();
-    text.strip_prefix("./").unwrap_or(&text).to_string()
+    let relative = match std::env::current_dir() {
+        Ok(cwd) if dir.is_absolute() => pathdiff::diff_paths(&dir, &cwd).unwrap_or(dir),
+        _ => dir,
+    };
+    let text = relative.display().to_string();
+    match text.strip_prefix("./").unwrap_or(&text) {
+        "" => ".".to_string(),
+        t => t.to_string(),
+    }
 }

@@ -6,7 +6,7 @@
 use super::load::Source;
 use super::location::KeyPath;
 use super::types::{Config, TlsMode};
-use super::validate::Facts;
+use super::validate::{is_socket_path, Facts};
 use crate::error::{Diagnostic, Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -25,6 +25,7 @@ pub fn is_project_root(path: &str) -> bool {
 }
 
 const HELP: &str = "mcpstack reads and writes only inside the folder that holds its config: replace the link with a real folder or file";
+const SOCKET_HELP: &str = "only a server's `docker_socket: true` gives a container the engine's socket (with a warning); set it on the one server that must manage containers";
 
 /// Checks every rule of validation and of confinement; every problem at once, sorted by line.
 pub fn validate(c: &Config, source: &Source) -> Result<Facts> {
@@ -60,6 +61,7 @@ pub fn check(c: &Config, source: &Source) -> Vec<Diagnostic> {
     let Ok(root) = source.dir.canonicalize() else {
         return errors;
     };
+    let mut socket = Vec::new();
     let mut confine = |key: KeyPath, rel: &str| {
         // Absolute paths and `..` are validation's errors already.
         if rel.starts_with('/') || rel.split('/').any(|p| p == "..") {
@@ -84,8 +86,22 @@ pub fn check(c: &Config, source: &Source) -> Vec<Diagnostic> {
     }
     for (name, s) in &c.services {
         for (i, v) in s.volumes.iter().enumerate() {
-            if let Some(host) = v.split(':').next().filter(|h| h.starts_with("./")) {
-                confine(KeyPath::of(&["services", name, "volumes"]).index(i), host);
+            let Some(host) = v.split(':').next().filter(|h| h.starts_with("./")) else {
+                continue;
+            };
+            let key = KeyPath::of(&["services", name, "volumes"]).index(i);
+            match follow(&root, host).filter(|real| is_socket_path(real)) {
+                Some(real) if !host.split('/').any(|p| p == "..") => socket.push(
+                    Diagnostic::new(
+                        key,
+                        format!(
+                            "`{host}` leads outside the project through a link (to {}), which would give the container the Docker engine's socket",
+                            real.display()
+                        ),
+                    )
+                    .help(SOCKET_HELP),
+                ),
+                _ => confine(key, host),
             }
         }
     }
@@ -96,6 +112,7 @@ pub fn check(c: &Config, source: &Source) -> Vec<Diagnostic> {
             }
         }
     }
+    errors.append(&mut socket);
     let out = source.dir.join(normalise(&c.output));
     if !at_root && std::fs::symlink_metadata(&out).is_ok_and(|m| m.file_type().is_symlink()) {
         errors.push(
@@ -115,7 +132,12 @@ fn escape(root: &Path, dir: &Path, rel: &str) -> Option<String> {
     let mut path: PathBuf = dir.join(normalise(rel));
     loop {
         if std::fs::symlink_metadata(&path).is_ok() {
-            let real = path.canonicalize().ok()?;
+            // A link to nothing yet (a socket on another machine, a folder Docker would make)
+            // is followed by name.
+            let real = match path.canonicalize() {
+                Ok(real) => real,
+                Err(_) => follow(root, rel)?,
+            };
             return (!real.starts_with(root)).then(|| {
                 format!(
                     "`{rel}` leads outside the project through a link (to {})",
@@ -127,6 +149,45 @@ fn escape(root: &Path, dir: &Path, rel: &str) -> Option<String> {
             return None;
         }
     }
+}
+
+/// Where `rel` leads from the folder `root`, following every link by name, whether or not
+/// what it names exists. `None` for a loop of links.
+fn follow(root: &Path, rel: &str) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut todo: Vec<std::ffi::OsString> =
+        rel.split('/').rev().map(std::ffi::OsString::from).collect();
+    let mut at = root.to_path_buf();
+    let mut links = 0;
+    while let Some(part) = todo.pop() {
+        if part.is_empty() || part == "." {
+            continue;
+        }
+        if part == ".." {
+            at.pop();
+            continue;
+        }
+        let next = at.join(&part);
+        let Ok(target) = std::fs::read_link(&next) else {
+            at = next;
+            continue;
+        };
+        links += 1;
+        if links > 40 {
+            return None;
+        }
+        if target.is_absolute() {
+            at = PathBuf::from("/");
+        }
+        for c in target.components().rev() {
+            match c {
+                Component::Normal(p) => todo.push(p.to_os_string()),
+                Component::ParentDir => todo.push("..".into()),
+                _ => {}
+            }
+        }
+    }
+    Some(at)
 }
 
 #[cfg(test)]
@@ -155,5 +216,24 @@ mod tests {
         assert!(escape(&root, &project, "./out/not/yet/made").is_some());
         assert!(escape(&root, &project, "./in/x").is_none());
         assert!(escape(&root, &project, "./missing/deploy").is_none());
+    }
+
+    #[test]
+    fn links_are_followed_by_name_even_to_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        let nowhere = tmp.path().join("gone/engine.sock");
+        std::os::unix::fs::symlink(&nowhere, project.join("sock")).unwrap();
+        std::os::unix::fs::symlink("/run", project.join("run")).unwrap();
+        std::os::unix::fs::symlink("loop", project.join("loop")).unwrap();
+        let root = project.canonicalize().unwrap();
+        assert_eq!(follow(&root, "./sock"), Some(nowhere));
+        assert_eq!(
+            follow(&root, "./run/./docker.sock"),
+            Some(PathBuf::from("/run/docker.sock"))
+        );
+        assert_eq!(follow(&root, "./loop"), None);
+        assert!(escape(&root, &project, "./sock").is_some());
     }
 }

@@ -206,7 +206,22 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
             .collect();
         return Err(source.error(diags));
     }
+    let mut config = config;
+    package_defaults(&mut config, &source);
     Ok((config, source))
+}
+
+/// A `package:` server speaks stdio, as `uvx` and `npx` run it, unless `transport` is written.
+fn package_defaults(config: &mut Config, source: &Source) {
+    for (name, s) in config.servers.iter_mut() {
+        let written = source
+            .locations
+            .exact(&KeyPath::of(&["servers", name, "transport"]))
+            .is_some();
+        if s.package.is_some() && !written {
+            s.transport = super::types::Transport::Stdio;
+        }
+    }
 }
 
 fn unknown_key(schema: &serde_json::Value, path: KeyPath) -> Diagnostic {

@@ -5,6 +5,7 @@ pub mod confine;
 pub mod dockerfile;
 pub mod load;
 pub mod location;
+pub mod package;
 pub mod schema;
 pub mod types;
 pub mod validate;

@@ -40,6 +40,22 @@ pub struct Config {
     /// Every image the stack uses, pinned or mirrored.
     #[serde(default)]
     pub images: Images,
+    /// How servers from published packages (`package:`) are installed.
+    #[serde(default)]
+    pub packages: Packages,
+    /// Where `mcpstack push` sends the images mcpstack builds, and where a cluster pulls them
+    /// from: `host[:port]/path`, no scheme, no tag (e.g. `localhost:5000/team`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+}
+
+/// Settings for servers run from published packages.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Packages {
+    /// Dependencies are resolved as the registries stood at this date (`2026-12-01`) or RFC 3339
+    /// time: uv `--exclude-newer`, npm `--before`. Absent: as they stand at build time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_before: Option<String>,
 }
 
 fn default_domain() -> String {
@@ -75,6 +91,26 @@ pub struct Gateway {
     /// nginx version of `images.nginx`, when its tag does not tell (a mirror such as `local/nginx`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nginx_version: Option<String>,
+    /// production: publish the gateway's ports on `bind`; false publishes nothing (a tunnel
+    /// or another container on the network reaches it).
+    #[serde(default = "yes")]
+    pub publish: bool,
+    /// The access log: `buffered` (written in 64 KiB blocks, at least every second),
+    /// `unbuffered` (a write per request) or `off`.
+    #[serde(default)]
+    pub access_log: AccessLog,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessLog {
+    /// Lines collected in memory and written in blocks (at most 1 s late).
+    #[default]
+    Buffered,
+    /// One write per request, as it ends.
+    Unbuffered,
+    /// No access log.
+    Off,
 }
 
 impl Default for Gateway {
@@ -89,10 +125,15 @@ impl Default for Gateway {
             cors: Cors::default(),
             max_body: default_max_body(),
             nginx_version: None,
+            publish: true,
+            access_log: AccessLog::default(),
         }
     }
 }
 
+fn yes() -> bool {
+    true
+}
 fn default_bind() -> String {
     "0.0.0.0".into()
 }
@@ -284,12 +325,22 @@ pub struct Server {
     /// A prebuilt image instead of build.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// A published package instead of build or image, pinned to one version:
+    /// `pypi:NAME==VERSION` (run like uvx) or `npm:NAME@VERSION` (run like npx). Stdio unless
+    /// `transport` says otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
     #[serde(default)]
     pub runtime: Runtime,
     #[serde(default)]
     pub transport: Transport,
+    /// The start command; for a `package` server, the package's command to run (default: the
+    /// one named after the package).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
+    /// `package` servers: arguments added after the command.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
     /// Port the server listens on inside its container (default 8000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 65535))]
@@ -335,6 +386,26 @@ pub struct Server {
     /// User to run as (`uid[:gid]`); built images already run as a non-root user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Mounts the Docker engine's socket into the container: it then controls the host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub docker_socket: bool,
+    /// Kubernetes: a HorizontalPodAutoscaler instead of fixed `replicas` (stateless servers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<Autoscale>,
+}
+
+/// `render --target kubernetes`: scale between `min` and `max` replicas on CPU use.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Autoscale {
+    /// Fewest replicas.
+    #[schemars(range(min = 1, max = 100))]
+    pub min: i64,
+    /// Most replicas.
+    #[schemars(range(min = 1, max = 100))]
+    pub max: i64,
+    /// Average CPU use, in percent of the CPU request, that the autoscaler aims at.
+    #[schemars(range(min = 1, max = 100))]
+    pub cpu_percent: i64,
 }
 
 fn one() -> i64 {

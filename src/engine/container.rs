@@ -11,6 +11,28 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 
+/// The first Docker API whose engines run health checks every `start_interval` during the
+/// start period (engine 25).
+pub const START_INTERVAL_API: (usize, usize) = (1, 44);
+
+/// On an engine that has it, checks health every second while a container starts (instead of
+/// every `interval`), so a server is reported healthy about a second after it is ready. A
+/// health check of the image is kept (Docker fills in what the container leaves empty).
+pub fn check_often_while_starting(
+    body: &mut ContainerCreateBody,
+    builds: bool,
+    api: (usize, usize),
+) {
+    if api < START_INTERVAL_API || !(builds || body.healthcheck.is_some()) {
+        return;
+    }
+    let h = body.healthcheck.get_or_insert_with(HealthConfig::default);
+    if h.test.as_ref().and_then(|t| t.first()).map(String::as_str) == Some("NONE") {
+        return;
+    }
+    h.start_interval = Some(1_000_000_000);
+}
+
 /// Everything that decides a container's identity: a change recreates it.
 pub fn config_hash(spec: &ServiceSpec, image_id: &str) -> String {
     let json = serde_json::to_string(&(spec, image_id)).expect("serializable");
@@ -196,6 +218,7 @@ impl Context<'_> {
                         .collect()
                 }),
                 readonly_rootfs: Some(spec.read_only),
+                group_add: (!spec.group_add.is_empty()).then(|| spec.group_add.clone()),
                 cap_drop: Some(spec.cap_drop.clone()),
                 cap_add: Some(spec.cap_add.clone()),
                 security_opt: Some(spec.security_opt.clone()),
@@ -228,5 +251,91 @@ impl Context<'_> {
             }),
             ..Default::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_is_checked_every_second_while_starting_only_where_the_engine_can() {
+        let file = super::super::spec::parse(
+            "services:\n  checked:\n    image: x\n    healthcheck:\n      test: [CMD, 'true']\n      interval: 10s\n      timeout: 10s\n      retries: 3\n      start_period: 30s\n  plain:\n    image: nginx:1.27-alpine\n",
+            &Default::default(),
+        )
+        .unwrap();
+        let ctx = Context {
+            project: "p",
+            dir: Path::new("/srv/deploy"),
+            file: &file,
+        };
+        let body = |name: &str| {
+            ctx.create_body(name, &file.services[name], 1, "sha256:x", "h")
+                .unwrap()
+        };
+        let start_interval =
+            |b: &ContainerCreateBody| b.healthcheck.as_ref().and_then(|h| h.start_interval);
+        // Engine 20.10 (API 1.41): the body is what Compose would send.
+        let mut old = body("checked");
+        check_often_while_starting(&mut old, false, (1, 41));
+        assert_eq!(start_interval(&old), None);
+        assert_eq!(
+            old.healthcheck.as_ref().unwrap().interval,
+            Some(10_000_000_000)
+        );
+        // API 1.44: every second during the start period; the rest is unchanged.
+        let mut new = body("checked");
+        check_often_while_starting(&mut new, false, (1, 44));
+        assert_eq!(start_interval(&new), Some(1_000_000_000));
+        assert_eq!(
+            new.healthcheck.as_ref().unwrap().interval,
+            Some(10_000_000_000)
+        );
+        assert_eq!(
+            new.healthcheck.as_ref().unwrap().start_period,
+            Some(30_000_000_000)
+        );
+        // An image we build carries its health check: only the start interval is set.
+        let mut built = body("plain");
+        check_often_while_starting(&mut built, true, (1, 45));
+        let h = built.healthcheck.unwrap();
+        assert_eq!((h.test, h.start_interval), (None, Some(1_000_000_000)));
+        // A prebuilt image without a health check in the stack gets none.
+        let mut plain = body("plain");
+        check_often_while_starting(&mut plain, false, (1, 45));
+        assert!(plain.healthcheck.is_none());
+    }
+
+    const COMPOSE: &str = "services:\n  docker:\n    image: docker/mcp-gateway:v0.43.3\n    group_add:\n    - '${DOCKER_SOCKET_GID:?set it}'\n    volumes:\n    - /var/run/docker.sock:/var/run/docker.sock:ro\n  plain:\n    image: nginx:1.27-alpine\n";
+
+    #[test]
+    fn the_socket_is_bound_as_written_with_the_group_from_the_environment() {
+        let vars = std::collections::BTreeMap::from([(
+            "DOCKER_SOCKET_GID".to_string(),
+            "998".to_string(),
+        )]);
+        let file = super::super::spec::parse(COMPOSE, &vars).unwrap();
+        let ctx = Context {
+            project: "p",
+            dir: Path::new("/srv/deploy"),
+            file: &file,
+        };
+        let body = ctx
+            .create_body("docker", &file.services["docker"], 1, "sha256:x", "h")
+            .unwrap();
+        let host = body.host_config.unwrap();
+        assert_eq!(
+            host.binds.unwrap(),
+            ["/var/run/docker.sock:/var/run/docker.sock:ro"]
+        );
+        assert_eq!(host.group_add.unwrap(), ["998"]);
+        let plain = ctx
+            .create_body("plain", &file.services["plain"], 1, "sha256:x", "h")
+            .unwrap();
+        assert_eq!(plain.host_config.unwrap().group_add, None);
+        // Containers made before `group_add` existed keep their config hash.
+        let json = serde_json::to_string(&file.services["plain"]).unwrap();
+        assert!(!json.contains("group_add"), "{json}");
     }
 }

@@ -103,7 +103,7 @@ pub async fn ensure(
     Ok(ids)
 }
 
-async fn pull(docker: &Docker, image: &str, p: &Progress<'_>) -> Result<()> {
+pub(crate) async fn pull(docker: &Docker, image: &str, p: &Progress<'_>) -> Result<()> {
     let step = p.start(format!("Image {image}"), "Pulling");
     let (name, tag) = match image.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
         Some((n, t)) => (n, t),

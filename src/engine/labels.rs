@@ -26,6 +26,9 @@ pub const BUILD_HASH: &str = "dev.mcpstack.build-hash";
 /// On a gateway service (set in compose.yaml): the nginx config file, inside the container, that
 /// `up` reloads when it changed.
 pub const NGINX_CONFIG: &str = "dev.mcpstack.nginx-config";
+/// On a service that runs one replica of a stateful server (set in compose.yaml): the
+/// server's name, so `logs <server>` shows every replica.
+pub const REPLICA_OF: &str = "dev.mcpstack.replica-of";
 
 /// `<project>-<service>-<n>`, as Compose v2 names containers.
 pub fn container_name(project: &str, service: &str, n: u32) -> String {

@@ -4,20 +4,24 @@
 mod build;
 mod connect;
 mod container;
-mod images;
+mod credentials;
+pub(crate) mod images;
 pub mod interpolate;
 mod labels;
 mod ops;
 mod ports;
 mod progress;
+mod push;
 mod reload;
 pub mod spec;
-mod up;
+pub mod swarm;
+pub(crate) mod up;
 mod wait;
 
 pub use connect::connect;
-pub use ops::{down, logs, ps, DownOptions, LogsOptions, PsRow};
+pub use ops::{down, logs, ps, remove_built_images, DownOptions, LogsOptions, PsRow};
 pub use progress::{Reporter, Silent};
+pub use push::push;
 pub use up::{up, UpOptions, UpReport};
 
 use std::path::PathBuf;

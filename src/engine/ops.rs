@@ -96,7 +96,7 @@ pub async fn down(docker: &Docker, project: &str, opts: &DownOptions) -> Result<
 /// Removes the images mcpstack built for `project` (by their label), older builds included;
 /// never an image it did not build, such as a base image or a pulled one. An image still used
 /// by another container is kept.
-async fn remove_built_images(docker: &Docker, project: &str) -> Result<Vec<String>> {
+pub async fn remove_built_images(docker: &Docker, project: &str) -> Result<Vec<String>> {
     let filter = HashMap::from([(
         "label".to_string(),
         vec![format!("{}={project}", labels::BUILT_FOR)],
@@ -142,6 +142,9 @@ async fn remove_built_images(docker: &Docker, project: &str) -> Result<Vec<Strin
 #[derive(Debug, serde::Serialize)]
 pub struct PsRow {
     pub service: String,
+    /// The stateful server this service is one replica of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_of: Option<String>,
     pub container: String,
     pub state: String,
     pub health: String,
@@ -161,6 +164,11 @@ pub async fn ps(docker: &Docker, project: &str) -> Result<Vec<PsRow>> {
             .and_then(|l| l.get(labels::SERVICE))
             .cloned()
             .unwrap_or_default();
+        let replica_of = c
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(labels::REPLICA_OF))
+            .cloned();
         let container = c
             .names
             .as_ref()
@@ -186,6 +194,7 @@ pub async fn ps(docker: &Docker, project: &str) -> Result<Vec<PsRow>> {
         ports.dedup();
         rows.push(PsRow {
             service,
+            replica_of,
             container,
             state: c.state.map(|s| s.to_string()).unwrap_or_default(),
             health,
@@ -212,10 +221,13 @@ pub async fn logs(
     let rows = ps(docker, project).await?;
     let width = rows.iter().map(|r| r.container.len()).max().unwrap_or(0);
     let mut streams = Vec::new();
-    for r in rows
-        .into_iter()
-        .filter(|r| opts.services.is_empty() || opts.services.contains(&r.service))
-    {
+    for r in rows.into_iter().filter(|r| {
+        opts.services.is_empty()
+            || opts.services.contains(&r.service)
+            || r.replica_of
+                .as_ref()
+                .is_some_and(|s| opts.services.contains(s))
+    }) {
         let o = LogsOptionsBuilder::default()
             .stdout(true)
             .stderr(true)

@@ -39,6 +39,9 @@ pub struct ServiceSpec {
     pub command: Option<Vec<String>>,
     #[serde(default)]
     pub user: Option<String>,
+    /// Left out of the config hash when empty, so containers made before it existed stay.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<String>,
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
     #[serde(default)]

@@ -2,7 +2,7 @@
 //! dependency order, changing only what changed (by Compose's config hash, which covers the
 //! image), a running gateway reloaded when its config changed, and health waited for.
 
-use super::container::{config_hash, Context};
+use super::container::{check_often_while_starting, config_hash, Context};
 use super::progress::{Progress, Reporter};
 use super::reload::{reload, Outcome};
 use super::spec::ServiceSpec;
@@ -49,7 +49,7 @@ impl UpReport {
 }
 
 /// The services of the selected profiles, in start order: each level depends only on earlier ones.
-fn levels(t: &Target, selected: &BTreeSet<String>) -> Result<Vec<Vec<String>>> {
+pub(crate) fn levels(t: &Target, selected: &BTreeSet<String>) -> Result<Vec<Vec<String>>> {
     let mut done: BTreeSet<String> = BTreeSet::new();
     let mut out = Vec::new();
     while done.len() < selected.len() {
@@ -201,7 +201,13 @@ async fn apply_service(
                 .with_context(|| format!("removing {cname}"))?;
         }
         if !fresh {
-            let body = ctx.create_body(name, spec, n, image_id, &hash)?;
+            let mut body = ctx.create_body(name, spec, n, image_id, &hash)?;
+            let api = docker.client_version();
+            check_often_while_starting(
+                &mut body,
+                spec.build.is_some(),
+                (api.major_version, api.minor_version),
+            );
             docker
                 .create_container(
                     Some(

@@ -38,6 +38,10 @@ pub struct ServerAnswer {
     pub endpoint: Option<String>,
     /// Environment values the source needs in a container (e.g. a host to bind), with why.
     pub env: Vec<(String, String)>,
+    /// Names of variables whose values come from the environment at run time (`secrets:`).
+    pub secrets: Vec<String>,
+    /// A `package:` server's extra arguments (`args:`).
+    pub args: Vec<String>,
     /// Where it came from and what was guessed, written as comments above it.
     pub notes: Vec<String>,
 }
@@ -51,6 +55,8 @@ pub enum From {
         runtime: Runtime,
     },
     Image(String),
+    /// A pinned package: `pypi:NAME==VERSION` or `npm:NAME@VERSION`.
+    Package(String),
 }
 
 impl ServerAnswer {
@@ -65,6 +71,8 @@ impl ServerAnswer {
             path: format!("/{name}/"),
             endpoint: None,
             env: Vec::new(),
+            secrets: Vec::new(),
+            args: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -74,16 +82,24 @@ impl ServerAnswer {
         match &self.from {
             From::Build { folder, .. } if folder == "." => Some(".".into()),
             From::Build { folder, .. } => Some(format!("./{}", folder.trim_start_matches("./"))),
-            From::Image(_) => None,
+            From::Image(_) | From::Package(_) => None,
         }
     }
 
     pub fn to_server(&self) -> Server {
-        let mut s: Server = from_defaults();
+        // `package` and `args` are read as the loader reads them, so they stay its keys.
+        let mut s: Server = match &self.from {
+            From::Package(p) if self.args.is_empty() => {
+                from_value(serde_json::json!({ "package": p }))
+            }
+            From::Package(p) => from_value(serde_json::json!({ "package": p, "args": self.args })),
+            _ => from_defaults(),
+        };
         s.build = self.build_value();
         match &self.from {
             From::Build { runtime, .. } => s.runtime = *runtime,
             From::Image(image) => s.image = Some(image.clone()),
+            From::Package(_) => {}
         }
         s.transport = self.transport;
         s.command = self.command.clone();
@@ -96,6 +112,7 @@ impl ServerAnswer {
             .iter()
             .map(|(k, v)| (k.clone(), crate::config::Scalar::Text(v.clone())))
             .collect();
+        s.secrets = self.secrets.clone();
         s
     }
 }

@@ -23,6 +23,7 @@ pub fn answers(
     dir: &Path,
     opts: &Options,
     candidates: &[Candidate],
+    given: Option<Vec<ServerAnswer>>,
     warnings: &mut Vec<String>,
 ) -> Result<Answers, Stop> {
     let name = match opts.name.clone().or_else(|| folder_name(dir)) {
@@ -40,7 +41,19 @@ pub fn answers(
         a.domain = d.clone();
         flag_ok(&a, dir, &[Scope::at(&["domain"])])?;
     }
-    a.servers = if opts.has_servers() {
+    a.servers = if let Some(mut servers) = given {
+        // `--from`, and any `--server` or `--image` beside it.
+        for s in flagged_servers(dir, opts)? {
+            if servers.iter().any(|o| o.name == s.name) {
+                return Err(Stop::usage(
+                    format!("the server name `{}` is given twice", s.name),
+                    "a `--from` entry already has it: give `--server` or `--image` another NAME",
+                ));
+            }
+            servers.push(s);
+        }
+        servers
+    } else if opts.has_servers() {
         flagged_servers(dir, opts)?
     } else {
         detected_servers(dir, candidates, opts, warnings)

@@ -11,6 +11,7 @@ mod check;
 mod defaults;
 mod detect;
 mod dockerfile;
+pub mod from;
 mod guess;
 mod lock;
 mod names;
@@ -59,21 +60,44 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// `validate`'s warnings about the new config, formatted.
     pub config_warnings: Vec<String>,
+    /// `--from`: what became of each client entry, and the round trip through `clients/`.
+    pub imported: Vec<String>,
 }
 
 /// Writes the config at `file` (and the schema beside it) from `opts` and `mode`.
 pub fn run(file: &Path, opts: &Options, mode: Mode) -> Result<Outcome, Stop> {
+    run_with(file, opts, mode, &from::Tools)
+}
+
+/// As `run`, with `lookup` asked for the versions `--resolve` needs.
+pub fn run_with(
+    file: &Path,
+    opts: &Options,
+    mode: Mode,
+    lookup: &dyn from::Lookup,
+) -> Result<Outcome, Stop> {
     refuse_overwrite(file, opts.force)?;
     let dir = folder_of(file);
-    let candidates = detect(&dir, OUTPUT);
     let mut warnings = Vec::new();
+    let mut imported = Vec::new();
+    // `--from` names the servers: nothing is detected, and nothing about them is asked.
+    let (candidates, given, mode) = if opts.from.is_empty() {
+        (detect(&dir, OUTPUT), None, mode)
+    } else {
+        let got = from::import(&dir, opts, lookup)?;
+        imported = got.summary;
+        for c in &got.clients {
+            imported.push(from::round_trip(*c, OUTPUT));
+        }
+        (Vec::new(), Some(got.servers), Mode::Defaults)
+    };
     let asker = match mode {
         Mode::Ask(theme) => Some(prompt::Asker::new(theme, &dir)),
         Mode::Defaults => None,
     };
     let answers = match &asker {
         Some(k) => k.ask(opts, &candidates)?,
-        None => defaults::answers(&dir, opts, &candidates, &mut warnings)?,
+        None => defaults::answers(&dir, opts, &candidates, given, &mut warnings)?,
     };
     let text = config_text(&answers, OUTPUT);
     let project = verify(file, &dir, &text, &answers)?;
@@ -90,6 +114,7 @@ pub fn run(file: &Path, opts: &Options, mode: Mode) -> Result<Outcome, Stop> {
         schema_written: false,
         warnings,
         config_warnings: project.warning_text(),
+        imported,
     };
     if let Some(k) = &asker {
         if !k.confirm_write(file)? {

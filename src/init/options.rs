@@ -32,6 +32,12 @@ pub struct Options {
     pub monitoring: Option<bool>,
     /// `--force`: replace an existing config.
     pub force: bool,
+    /// `--from FILE`: client configuration files whose stdio servers become servers.
+    pub from: Vec<std::path::PathBuf>,
+    /// `--pin NAME=VERSION`: the version of an unpinned package in a `--from` file.
+    pub pins: Vec<(String, String)>,
+    /// `--resolve`: ask the registry for the version of an unpinned package.
+    pub resolve: bool,
 }
 
 impl Options {

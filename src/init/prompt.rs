@@ -561,12 +561,16 @@ pub fn describe(s: &ServerAnswer) -> String {
         }
         From::Build { folder, runtime } => format!("./{folder} ({})", names::spelled(runtime)),
         From::Image(i) => i.clone(),
+        From::Package(p) => p.clone(),
     };
     let transport = names::spelled(&s.transport);
     let command = s
         .command
         .as_ref()
         .map(shell_words::join)
-        .unwrap_or_else(|| "image's command".into());
+        .unwrap_or_else(|| match &s.from {
+            From::Package(_) => "package's command".into(),
+            _ => "image's command".into(),
+        });
     format!("{}  {from}, {transport}, `{command}`", s.name)
 }

@@ -45,12 +45,15 @@ struct ServerDoc {
     build: Option<String>,
     runtime: String,
     image: Option<String>,
+    package: Option<String>,
+    args: Option<String>,
     transport: String,
     command: Option<String>,
     port: i64,
     path: String,
     endpoint: Option<String>,
     env: Vec<(String, String)>,
+    secrets: Option<String>,
 }
 
 /// The text of `mcp-stack.yaml` for `a`. Every value is a YAML scalar that reads back as the
@@ -79,18 +82,24 @@ pub fn config_text(a: &Answers, output: &str) -> String {
                 build: s.build_value().as_deref().map(q),
                 runtime: match &s.from {
                     From::Build { runtime, .. } => spelled(runtime),
-                    From::Image(_) => String::new(),
+                    From::Image(_) | From::Package(_) => String::new(),
                 },
                 image: match &s.from {
                     From::Image(i) => Some(q(i)),
-                    From::Build { .. } => None,
+                    _ => None,
                 },
+                package: match &s.from {
+                    From::Package(p) => Some(q(p)),
+                    _ => None,
+                },
+                args: (!s.args.is_empty()).then(|| flow_list(&s.args)),
                 transport: spelled(&s.transport),
                 command: s.command.as_ref().map(|c| flow_list(c)),
                 port: s.port.unwrap_or(super::answers::DEFAULT_PORT),
                 path: q(&s.path),
                 endpoint: s.endpoint.as_deref().map(q),
                 env: s.env.iter().map(|(k, v)| (q(k), q(v))).collect(),
+                secrets: (!s.secrets.is_empty()).then(|| flow_list(&s.secrets)),
             })
             .collect(),
         monitoring: a.monitoring.to_string(),

@@ -2,6 +2,7 @@
 //! facts, so templates only print it.
 
 use crate::config::build_facts::{minor_of, minor_satisfies, NodeFacts, PythonDeps, PythonFacts};
+use crate::config::package::{PackageRef, Registry};
 
 /// The build steps of a rendered Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -32,6 +33,58 @@ pub struct NodePlan {
     /// A published package keeps its built files: its `prepare` script (which would build
     /// from sources the package does not ship) is dropped before `npm ci`.
     pub skip_prepare: bool,
+}
+
+/// How a published package (`package:`) is installed: uv into its own environment (PyPI), or
+/// npm into a prefix (npm), then run like `uvx` / `npx` would.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PackagePlan {
+    pub registry: Registry,
+    pub name: String,
+    pub version: String,
+    /// What the installer is given: `name==version` or `name@version`.
+    pub spec: String,
+    /// The base image of both stages (`images.python` or `images.node`).
+    pub image: String,
+    /// Dependencies resolved as the registry stood then (uv `--exclude-newer`, npm `--before`).
+    pub resolved_before: Option<String>,
+    /// The command `command` picks (a console script or `bin` of the package), or none: then
+    /// the package's own, as uvx/npx choose it (PyPI: the script named after the package;
+    /// npm: the only `bin`, else the one named after the package), which the image resolves.
+    pub chosen: Option<String>,
+}
+
+/// Where a package image keeps the command it resolved (npm: a link to the chosen `bin`).
+pub const PACKAGE_ENTRYPOINT: &str = "/app/entrypoint";
+
+/// The package plan and the command that starts the server (before any bridge).
+pub fn package(
+    reference: &PackageRef,
+    image: &str,
+    resolved_before: Option<&str>,
+    command: Option<&[String]>,
+    args: &[String],
+) -> (PackagePlan, Vec<String>) {
+    let chosen = command.and_then(|c| c.first()).cloned();
+    let mut run: Vec<String> = match (command, reference.registry) {
+        (Some(c), _) => c.to_vec(),
+        (None, Registry::Pypi) => vec![reference.default_command()],
+        (None, Registry::Npm) => vec![PACKAGE_ENTRYPOINT.to_string()],
+    };
+    run.extend(args.iter().cloned());
+    let plan = PackagePlan {
+        registry: reference.registry,
+        name: reference.name.clone(),
+        version: reference.version.clone(),
+        spec: reference.spec(),
+        image: image.to_string(),
+        resolved_before: resolved_before.map(str::to_string),
+        chosen: match reference.registry {
+            Registry::Pypi => Some(chosen.unwrap_or_else(|| reference.default_command())),
+            Registry::Npm => chosen,
+        },
+    };
+    (plan, run)
 }
 
 /// Minor versions a `python:3.X-slim` image exists for, newest last.
@@ -157,5 +210,46 @@ mod tests {
         };
         let plan = node(Some(&f));
         assert!(!plan.build && !plan.dev_deps && plan.skip_prepare);
+    }
+
+    fn pkg(s: &str) -> PackageRef {
+        crate::config::package::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_pypi_package_runs_the_script_named_after_it_or_the_one_chosen() {
+        let time = pkg("pypi:mcp-server-time==2026.10.19");
+        let (plan, run) = package(&time, "python:3.12-slim", None, None, &[]);
+        assert_eq!(run, ["mcp-server-time"]);
+        assert_eq!(plan.chosen.as_deref(), Some("mcp-server-time"));
+        assert_eq!(plan.spec, "mcp-server-time==2026.10.19");
+        assert_eq!(plan.image, "python:3.12-slim");
+        let args = ["--local-timezone".to_string(), "UTC".to_string()];
+        let (_, run) = package(&time, "python:3.12-slim", None, None, &args);
+        assert_eq!(run, ["mcp-server-time", "--local-timezone", "UTC"]);
+        let cmd = ["other-script".to_string(), "-v".to_string()];
+        let (plan, run) = package(
+            &time,
+            "python:3.12-slim",
+            Some("2026-12-01"),
+            Some(&cmd),
+            &args,
+        );
+        assert_eq!(run, ["other-script", "-v", "--local-timezone", "UTC"]);
+        assert_eq!(plan.chosen.as_deref(), Some("other-script"));
+        assert_eq!(plan.resolved_before.as_deref(), Some("2026-12-01"));
+    }
+
+    #[test]
+    fn an_npm_package_runs_its_bin_as_npx_picks_it_unless_a_command_is_chosen() {
+        let memory = pkg("npm:@modelcontextprotocol/server-memory@2026.8.31");
+        let (plan, run) = package(&memory, "node:22-slim", None, None, &["x".to_string()]);
+        assert_eq!(run, [PACKAGE_ENTRYPOINT, "x"]);
+        assert_eq!(plan.chosen, None);
+        assert_eq!(plan.spec, "@modelcontextprotocol/server-memory@2026.8.31");
+        let cmd = ["mcp-server-memory".to_string()];
+        let (plan, run) = package(&memory, "node:22-slim", None, Some(&cmd), &[]);
+        assert_eq!(run, ["mcp-server-memory"]);
+        assert_eq!(plan.chosen.as_deref(), Some("mcp-server-memory"));
     }
 }

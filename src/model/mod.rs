@@ -3,12 +3,14 @@
 //! specific to Compose: the same model can feed Kubernetes or Swarm renderers.
 
 pub mod build;
+pub mod cluster;
+pub mod ports;
 mod resolve;
 
 pub use crate::units::{
     nginx_version_of_image, parse_bytes, parse_duration, parse_duration_ms, parse_version,
 };
-pub use build::{NodePlan, Plan, PythonPlan};
+pub use build::{NodePlan, PackagePlan, Plan, PythonPlan, PACKAGE_ENTRYPOINT};
 pub use resolve::resolve;
 
 use crate::config::{Images, TlsMode, Transport};
@@ -21,8 +23,14 @@ pub const GATEWAY_HTTPS_PORT: u16 = 8443;
 pub const GATEWAY_INTERNAL_PORT: u16 = 8081;
 /// Where the bridge gets its own virtual environment in a bridged Python image.
 pub const BRIDGE_VENV: &str = "/opt/mcp-bridge";
+/// Docker's embedded DNS server, which the gateway asks for servers' addresses.
+pub const DOCKER_RESOLVER: &str = "127.0.0.11";
 /// Fixed UID/GID of the non-root user in rendered images.
 pub const APP_UID: u32 = 10001;
+/// The Docker engine's socket, on the host and in a container that has `docker_socket: true`.
+pub const DOCKER_SOCKET: &str = "/var/run/docker.sock";
+/// The variable holding the socket's group id on the host, added to that container's process.
+pub const DOCKER_SOCKET_GID: &str = "DOCKER_SOCKET_GID";
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Stack {
@@ -41,11 +49,22 @@ pub struct Stack {
     pub images: Images,
     pub monitoring: Option<Monitoring>,
     pub tunnel: Option<Tunnel>,
+    /// `host[:port]/path` that `push` sends built images to and a cluster pulls them from.
+    pub registry: Option<String>,
     /// Every variable the stack reads at run time, by name.
     pub variables: BTreeMap<String, Variable>,
 }
 
 impl Stack {
+    /// The replicas of server `name` when each has a name of its own (session affinity).
+    pub fn named_replicas(&self, name: &str) -> Option<&[Replica]> {
+        self.gateway
+            .routes
+            .iter()
+            .find(|r| r.server == name && r.balance == Balance::SessionAffinity)
+            .map(|r| r.replica_hosts.as_slice())
+    }
+
     /// The public URL of a route: `https://<domain>[:<https_port>]<path>`.
     pub fn public_url(&self, route: &Route) -> String {
         let host = if self.domain.contains(':') {
@@ -64,6 +83,8 @@ impl Stack {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Gateway {
     pub bind: String,
+    /// production: ports published on `bind`; false publishes none.
+    pub publish: bool,
     pub http_port: u16,
     pub https_port: u16,
     pub tls: Tls,
@@ -76,7 +97,10 @@ pub struct Gateway {
     pub nginx_version: (u32, u32, u32),
     /// The suffix for redirects to HTTPS: empty for 443, `:8443` otherwise.
     pub https_suffix: String,
+    /// The DNS server nginx asks for upstream addresses at request time (Docker's by default).
+    pub resolver: String,
     pub routes: Vec<Route>,
+    pub access_log: crate::config::AccessLog,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -104,8 +128,36 @@ pub enum Balance {
     Single,
     /// Stateless: the least busy replica.
     LeastConn,
-    /// Stateful: every request of one client address reaches the same replica.
-    ClientAffinity,
+    /// Stateful: a session stays on the replica that created it. The gateway tags the
+    /// session id with that replica (see [`Replica`]), so no client address is involved.
+    SessionAffinity,
+}
+
+/// One replica of a stateful server, under a name of its own so the gateway can send every
+/// request of a session back to it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Replica {
+    /// Prefixed to the session ids this replica creates: `r1`, `r2`, … Stable for a given
+    /// position, whatever the target.
+    pub tag: String,
+    /// Its service name in Compose: `<server>-<n>`, from 1.
+    pub compose_host: String,
+    /// Its pod's DNS name in Kubernetes (a StatefulSet, 0-based ordinals):
+    /// `<server>-<n-1>.<server>-headless`.
+    pub kubernetes_host: String,
+}
+
+impl Replica {
+    /// The replicas of server `name`, in order.
+    pub fn all(name: &str, count: u32) -> Vec<Replica> {
+        (1..=count)
+            .map(|n| Replica {
+                tag: format!("r{n}"),
+                compose_host: format!("{name}-{n}"),
+                kubernetes_host: format!("{name}-{}.{name}-headless", n - 1),
+            })
+            .collect()
+    }
 }
 
 /// One MCP server as the gateway routes it.
@@ -124,6 +176,8 @@ pub struct Route {
     pub timeout_secs: u64,
     pub replicas: u32,
     pub balance: Balance,
+    /// The replicas by name (session affinity only; empty otherwise).
+    pub replica_hosts: Vec<Replica>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -155,6 +209,12 @@ pub enum ImageSource {
     },
     /// Built from the project's folder with its own Dockerfile.
     OwnDockerfile { folder: String },
+    /// A published package installed by a Dockerfile mcpstack renders (no build context).
+    Package {
+        runtime: Runtime,
+        dockerfile: String,
+        plan: PackagePlan,
+    },
     /// An image wrapped with the stdio bridge by a rendered Dockerfile: a prebuilt one, or
     /// (`own`) the image of the project's own Dockerfile in `own`'s folder, built first and
     /// tagged `base`.
@@ -218,6 +278,14 @@ pub struct Resources {
     pub memory: Option<String>,
 }
 
+/// Replicas between `min` and `max`, aiming at `cpu_percent` of the CPU request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Autoscale {
+    pub min: u32,
+    pub max: u32,
+    pub cpu_percent: u32,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Mount {
     /// A named volume or a path relative to the config file (`./x`).
@@ -276,6 +344,11 @@ pub struct Component {
     /// The health check is part of the image (a rendered Dockerfile's HEALTHCHECK).
     pub health_in_image: bool,
     pub mounts: Vec<Mount>,
+    /// The Docker engine's socket is mounted (`docker_socket: true`), read-only, with the
+    /// socket's group (`DOCKER_SOCKET_GID`) added to the process.
+    pub docker_socket: bool,
+    /// Kubernetes: scaled by a HorizontalPodAutoscaler (stateless servers only).
+    pub autoscale: Option<Autoscale>,
     pub hardening: Hardening,
     pub dev: Dev,
 }
@@ -284,9 +357,9 @@ impl Component {
     /// The Dockerfile mcpstack renders for it, if any (output-relative).
     pub fn rendered_dockerfile(&self) -> Option<&str> {
         match &self.image {
-            ImageSource::Rendered { dockerfile, .. } | ImageSource::Bridged { dockerfile, .. } => {
-                Some(dockerfile)
-            }
+            ImageSource::Rendered { dockerfile, .. }
+            | ImageSource::Bridged { dockerfile, .. }
+            | ImageSource::Package { dockerfile, .. } => Some(dockerfile),
             _ => None,
         }
     }
@@ -300,6 +373,9 @@ pub struct Monitoring {
     pub retention: String,
     pub grafana_port: u16,
     pub grafana_password_env: String,
+    /// Kubernetes: Prometheus finds the replicas through the API in this namespace (pod
+    /// discovery) instead of Docker's DNS.
+    pub kubernetes_namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -1,5 +1,6 @@
 //! From validated config to the resolved stack. Pure: the file system was read during validation.
 
+use super::ports::FreePorts;
 use super::*;
 use crate::config::{self, validate::BuildFacts, Config, Facts, Scalar, Source};
 use crate::units::{nginx_version_of_image, parse_duration, parse_version};
@@ -30,10 +31,14 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
     link_dependencies(c, &mut components);
     assign_dev_ports(c, &mut components);
 
+    let ports: BTreeMap<&str, Option<u16>> = components
+        .iter()
+        .map(|x| (x.name.as_str(), x.port))
+        .collect();
     let routes = c
         .servers
         .iter()
-        .map(|(name, s)| route(name, s, &components))
+        .map(|(name, s)| route(name, s, ports[name.as_str()]))
         .collect();
     let volumes: BTreeSet<String> = components
         .iter()
@@ -54,6 +59,7 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
         retention: c.monitoring.prometheus.retention.clone(),
         grafana_port: c.monitoring.grafana.port as u16,
         grafana_password_env: c.monitoring.grafana.admin_password_env.clone(),
+        kubernetes_namespace: None,
     });
     let tunnel = c
         .tunnel
@@ -72,6 +78,7 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
         aliases: c.aliases.iter().map(|a| a.to_ascii_lowercase()).collect(),
         gateway: Gateway {
             bind: g.bind.clone(),
+            publish: g.publish,
             http_port: g.http_port as u16,
             https_port,
             tls: Tls {
@@ -98,13 +105,16 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
             } else {
                 format!(":{https_port}")
             },
+            resolver: DOCKER_RESOLVER.into(),
             routes,
+            access_log: g.access_log,
         },
         components,
         volumes: volumes.into_iter().collect(),
         images: c.images.clone(),
         monitoring,
         tunnel,
+        registry: c.registry.clone(),
         variables: BTreeMap::new(),
     };
     stack.variables = variables(&stack);
@@ -197,9 +207,9 @@ fn image_source(
 /// The runtime a health check can rely on being in the image.
 fn known_runtime(image: &ImageSource, declared: config::Runtime) -> Option<Runtime> {
     match image {
-        ImageSource::Rendered { runtime, .. } | ImageSource::Bridged { runtime, .. } => {
-            Some(*runtime)
-        }
+        ImageSource::Rendered { runtime, .. }
+        | ImageSource::Bridged { runtime, .. }
+        | ImageSource::Package { runtime, .. } => Some(*runtime),
         _ => runtime_of(declared),
     }
 }
@@ -213,7 +223,7 @@ fn hardening(
 ) -> Hardening {
     let ours = matches!(
         image,
-        ImageSource::Rendered { .. } | ImageSource::Bridged { .. }
+        ImageSource::Rendered { .. } | ImageSource::Bridged { .. } | ImageSource::Package { .. }
     );
     let read_only = read_only.unwrap_or(ours);
     let mut tmp: Vec<String> = tmpfs.to_vec();
@@ -253,7 +263,31 @@ fn server(
 ) -> Component {
     let port = s.port.unwrap_or(8000) as u16;
     let stdio = s.transport == config::Transport::Stdio;
-    let mut image = image_source(plans, name, build, s.image.as_deref());
+    // A package's command (before the bridge): its own, or the one `command` picks, plus `args`.
+    let mut package_run = None;
+    let mut image = match s.package.as_deref().map(config::package::parse) {
+        Some(Ok(reference)) => {
+            let (runtime, base) = match reference.registry {
+                config::package::Registry::Pypi => (Runtime::Python, &c.images.python),
+                config::package::Registry::Npm => (Runtime::Node, &c.images.node),
+            };
+            let (plan, run) = super::build::package(
+                &reference,
+                base,
+                c.packages.resolved_before.as_deref(),
+                s.command.as_deref(),
+                &s.args,
+            );
+            package_run = Some(run);
+            ImageSource::Package {
+                runtime,
+                dockerfile: dockerfile_path(name),
+                plan,
+            }
+        }
+        Some(Err(_)) => unreachable!("validated: a pinned package reference"),
+        None => image_source(plans, name, build, s.image.as_deref()),
+    };
     if let (true, ImageSource::Prebuilt { image: base }) = (stdio, &image) {
         image = ImageSource::Bridged {
             base: base.clone(),
@@ -264,7 +298,7 @@ fn server(
     }
     // The bridge needs the command the image would run: `command`, else its ENTRYPOINT + CMD.
     let own_facts = build.and_then(|b| b.dockerfile.as_ref());
-    let mut child = s.command.clone();
+    let mut child = package_run.or_else(|| s.command.clone());
     if let (true, ImageSource::OwnDockerfile { folder }, Some(facts)) = (stdio, &image, own_facts) {
         child = child.or_else(|| facts.command.clone());
         image = ImageSource::Bridged {
@@ -303,7 +337,7 @@ fn server(
             port,
             &endpoint,
         )),
-        None => s.command.clone(),
+        None => child.clone(),
     };
     let health = match (s.health.as_str(), runtime) {
         ("mcp", Some(rt)) => Health::Mcp {
@@ -336,7 +370,9 @@ fn server(
         role: Role::Server,
         health_in_image: matches!(
             image,
-            ImageSource::Rendered { .. } | ImageSource::Bridged { .. }
+            ImageSource::Rendered { .. }
+                | ImageSource::Bridged { .. }
+                | ImageSource::Package { .. }
         ),
         built_tag: built_tag(&c.name, name, &image),
         hardening: hardening(&image, s.read_only, &s.cap_add, &s.tmpfs, s.user.as_ref()),
@@ -356,6 +392,12 @@ fn server(
         resources: resources(s.resources.as_ref()),
         health,
         mounts: Vec::new(),
+        docker_socket: s.docker_socket,
+        autoscale: s.autoscale.as_ref().map(|a| Autoscale {
+            min: a.min as u32,
+            max: a.max as u32,
+            cpu_percent: a.cpu_percent as u32,
+        }),
     }
 }
 
@@ -408,6 +450,8 @@ fn service(
         resources: resources(s.resources.as_ref()),
         health,
         mounts,
+        docker_socket: false,
+        autoscale: None,
     }
 }
 
@@ -514,37 +558,40 @@ fn link_dependencies(c: &Config, comps: &mut [Component]) {
 
 /// Dev host ports: the configured one, else the container port or the next free one above it.
 fn assign_dev_ports(c: &Config, comps: &mut [Component]) {
-    let mut used: BTreeSet<u16> = [c.gateway.http_port, c.gateway.https_port]
-        .into_iter()
-        .map(|p| p as u16)
-        .collect();
+    let mut free = FreePorts::default();
+    free.take(c.gateway.http_port as u16);
+    free.take(c.gateway.https_port as u16);
     if c.monitoring.enabled {
-        used.insert(c.monitoring.prometheus.port as u16);
-        used.insert(c.monitoring.grafana.port as u16);
+        free.take(c.monitoring.prometheus.port as u16);
+        free.take(c.monitoring.grafana.port as u16);
     }
-    used.extend(comps.iter().filter_map(|x| x.dev.host_port));
+    for p in comps.iter().filter_map(|x| x.dev.host_port) {
+        free.take(p);
+    }
     for comp in comps.iter_mut() {
         if comp.dev.host_port.is_some() {
             continue;
         }
-        if let Some(mut p) = comp.port {
-            while used.contains(&p) && p < u16::MAX {
-                p += 1;
-            }
-            used.insert(p);
+        if let Some(p) = comp.port {
+            let p = free.first_free_from(p);
+            free.take(p);
             comp.dev.host_port = Some(p);
         }
     }
 }
 
-fn route(name: &str, s: &config::Server, comps: &[Component]) -> Route {
-    let comp = comps.iter().find(|x| x.name == name).expect("server");
+fn route(name: &str, s: &config::Server, port: Option<u16>) -> Route {
     let replicas = s.replicas as u32;
+    let balance = match (replicas, s.stateless) {
+        (1, _) => Balance::Single,
+        (_, true) => Balance::LeastConn,
+        (_, false) => Balance::SessionAffinity,
+    };
     Route {
         server: name.to_string(),
         path: s.path.clone().unwrap_or_else(|| format!("/{name}/")),
         host: name.to_string(),
-        port: comp.port.unwrap_or(8000),
+        port: port.unwrap_or(8000),
         endpoint: endpoint(s),
         transport: if s.transport == config::Transport::Stdio {
             config::Transport::StreamableHttp
@@ -553,10 +600,11 @@ fn route(name: &str, s: &config::Server, comps: &[Component]) -> Route {
         },
         timeout_secs: parse_duration(&s.timeout).unwrap_or(300),
         replicas,
-        balance: match (replicas, s.stateless) {
-            (1, _) => Balance::Single,
-            (_, true) => Balance::LeastConn,
-            (_, false) => Balance::ClientAffinity,
+        balance,
+        replica_hosts: if balance == Balance::SessionAffinity {
+            Replica::all(name, replicas)
+        } else {
+            Vec::new()
         },
     }
 }
@@ -567,9 +615,7 @@ fn variables(stack: &Stack) -> BTreeMap<String, Variable> {
     let mut add = |name: &str, reader: &str, purpose: &str| {
         let v = vars.entry(name.to_string()).or_default();
         v.secret = true;
-        if !v.readers.iter().any(|r| r == reader) {
-            v.readers.push(reader.to_string());
-        }
+        v.readers.push(reader.to_string());
         if v.purpose.is_empty() {
             v.purpose = purpose.to_string();
         }
@@ -592,8 +638,16 @@ fn variables(stack: &Stack) -> BTreeMap<String, Variable> {
     if let Some(t) = &stack.tunnel {
         add(&t.token_env, "cloudflared", "Cloudflare tunnel token");
     }
+    for comp in stack.components.iter().filter(|c| c.docker_socket) {
+        let v = vars.entry(DOCKER_SOCKET_GID.to_string()).or_default();
+        v.readers.push(comp.name.clone());
+        v.purpose = format!(
+            "group id of {DOCKER_SOCKET} on the host (`stat -c %g {DOCKER_SOCKET}`), not a secret"
+        );
+    }
     for v in vars.values_mut() {
         v.readers.sort();
+        v.readers.dedup();
     }
     vars
 }

@@ -17,7 +17,8 @@ pub use manifest::{sha256, Manifest, MANIFEST};
 pub use tree::check as refuse_links;
 
 use crate::error::{Error, Result};
-use crate::render::File;
+use crate::render::{File, Target};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// What one path needs.
@@ -35,6 +36,8 @@ pub enum State {
     OrphanEdited,
 }
 
+/// `old` and `new` are kept only for paths that change (a diff shows them): an up-to-date
+/// file costs no memory beyond its path.
 #[derive(Debug)]
 pub struct Entry {
     pub path: String,
@@ -43,14 +46,41 @@ pub struct Entry {
     pub new: Option<String>,
 }
 
-/// Compares the rendered files with the output folder. Reads only.
+/// Compares the rendered Compose files with the output folder. Reads only.
 pub fn plan(dir: &Path, files: &[File]) -> Result<Vec<Entry>> {
-    plan_with(dir, files, &manifest::read(dir)?)
+    plan_for(dir, files, Target::Compose)
 }
 
-fn plan_with(dir: &Path, files: &[File], manifest: &Manifest) -> Result<Vec<Entry>> {
+/// Writes a file that is no render (`push`'s Kubernetes overlay) into the output folder, under
+/// the writer's rules: inside the folder, no link followed, atomic. `render` never removes it.
+pub fn write_unrendered(dir: &Path, rel: &str, contents: &str) -> Result<()> {
+    tree::check_root(dir)?;
+    let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let at = tree::ensure_dir(dir, folder)?;
+    tree::check(dir, rel)?;
+    write_atomic(&at.join(name), contents.as_bytes(), 0o644)
+}
+
+/// Whether the output folder holds the file `rel` (read without following links).
+pub fn holds(dir: &Path, rel: &str) -> Result<bool> {
+    Ok(tree::read(dir, rel)?.is_some())
+}
+
+/// Compares one target's rendered files with the output folder; the other target's files are
+/// neither checked nor orphans. Reads only.
+pub fn plan_for(dir: &Path, files: &[File], target: Target) -> Result<Vec<Entry>> {
+    plan_with(dir, files, &manifest::read(dir)?, target)
+}
+
+fn plan_with(
+    dir: &Path,
+    files: &[File],
+    manifest: &Manifest,
+    target: Target,
+) -> Result<Vec<Entry>> {
     tree::check_root(dir)?;
     let mut entries = Vec::new();
+    let rendered: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for f in files {
         let rel = manifest::normalise(&f.path)
             .filter(|rel| *rel == f.path)
@@ -62,15 +92,19 @@ fn plan_with(dir: &Path, files: &[File], manifest: &Manifest) -> Result<Vec<Entr
             Some(text) if manifest.is_ours(&rel, text) => State::Stale,
             Some(_) => State::HandEdited,
         };
+        let (old, new) = match state {
+            State::UpToDate => (None, None),
+            _ => (old, Some(f.contents.clone())),
+        };
         entries.push(Entry {
             path: rel,
             state,
             old,
-            new: Some(f.contents.clone()),
+            new,
         });
     }
     for path in manifest.paths() {
-        if files.iter().any(|f| &f.path == path) {
+        if !target.owns(path) || rendered.contains(path.as_str()) {
             continue;
         }
         if let Some(text) = tree::read(dir, path)? {
@@ -91,13 +125,26 @@ fn plan_with(dir: &Path, files: &[File], manifest: &Manifest) -> Result<Vec<Entr
 }
 
 /// A unified diff from what is on disk to what render would write.
-pub fn diff(e: &Entry) -> String {
+/// A unified diff of one entry. `shown` is the output folder as the user should read it
+/// (relative to the current folder where it can be): the headers name `a/<shown>/<path>`, so a
+/// CI log points at the file in the repository.
+pub fn diff(e: &Entry, shown: &str) -> String {
     let old = e.old.as_deref().unwrap_or("");
     let new = e.new.as_deref().unwrap_or("");
+    let path = match shown {
+        "" | "." => e.path.clone(),
+        dir => format!("{}/{}", dir.trim_end_matches('/'), e.path),
+    };
+    // `a/`/`b/` only for a path inside the current folder (as git writes them).
+    let (a, b) = if Path::new(&path).is_absolute() || path.starts_with("..") {
+        (path.clone(), path)
+    } else {
+        (format!("a/{path}"), format!("b/{path}"))
+    };
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{}", e.path), &format!("b/{}", e.path))
+        .header(&a, &b)
         .to_string()
 }
 
@@ -120,12 +167,23 @@ pub struct Report {
     pub unchanged: usize,
 }
 
-/// Writes every file that changed, removes orphans, then the manifest. Refuses hand-edited
-/// files unless `force`, and any link or escaping manifest entry; then nothing at all is
-/// written.
+/// Writes every Compose file that changed (see `write_for`).
 pub fn write(dir: &Path, config_name: &str, files: &[File], force: bool) -> Result<Report> {
+    write_for(dir, config_name, files, force, Target::Compose)
+}
+
+/// Writes every file of `target` that changed, removes that target's orphans, then the
+/// manifest (which keeps the other target's entries as they were). Refuses hand-edited files
+/// unless `force`, and any link or escaping manifest entry; then nothing at all is written.
+pub fn write_for(
+    dir: &Path,
+    config_name: &str,
+    files: &[File],
+    force: bool,
+    target: Target,
+) -> Result<Report> {
     let old = manifest::read(dir)?;
-    let entries = plan_with(dir, files, &old)?;
+    let entries = plan_with(dir, files, &old, target)?;
     let edited: Vec<String> = entries
         .iter()
         .filter(|e| matches!(e.state, State::HandEdited | State::OrphanEdited))
@@ -135,14 +193,24 @@ pub fn write(dir: &Path, config_name: &str, files: &[File], force: bool) -> Resu
         return Err(Error::HandEdited { files: edited });
     }
     tree::clean_temps(dir);
+    // The other target's files stay the manifest's, exactly as they were.
+    let others = |map: &std::collections::BTreeMap<String, String>| {
+        map.iter()
+            .filter(|(path, _)| !target.owns(path))
+            .map(|(p, h)| (p.clone(), h.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let mut kept = others(&old.files);
+    kept.extend(
+        files
+            .iter()
+            .map(|f| (f.path.clone(), sha256(f.contents.as_bytes()))),
+    );
     let done = Manifest {
         generator: format!("mcpstack {}", env!("CARGO_PKG_VERSION")),
         config: config_name.to_string(),
-        files: files
-            .iter()
-            .map(|f| (f.path.clone(), sha256(f.contents.as_bytes())))
-            .collect(),
-        pending: Default::default(),
+        files: kept,
+        pending: others(&old.pending),
     };
     let mut report = Report::default();
     let changes: Vec<&Entry> = entries
@@ -154,9 +222,9 @@ pub fn write(dir: &Path, config_name: &str, files: &[File], force: bool) -> Resu
         transaction(dir, &old, &entries, &changes, &done)?;
     }
     for e in changes {
-        match e.new {
-            Some(_) => report.written.push(e.path.clone()),
-            None => report.removed.push(e.path.clone()),
+        match e.state {
+            State::Orphan | State::OrphanEdited => report.removed.push(e.path.clone()),
+            _ => report.written.push(e.path.clone()),
         }
     }
     let text = done.to_text()?;
@@ -177,18 +245,32 @@ fn transaction(
 ) -> Result<()> {
     tree::ensure_dir(dir, "")?;
     // What is on disk now and ours, and what this run writes: both count as ours until the end.
+    let mut ours: std::collections::BTreeMap<String, String> = entries
+        .iter()
+        .filter_map(|e| {
+            if e.state == State::UpToDate {
+                // On disk as rendered: its hash is the one about to be recorded.
+                return Some((e.path.clone(), done.files.get(&e.path)?.clone()));
+            }
+            let text = e.old.as_ref()?;
+            old.is_ours(&e.path, text)
+                .then(|| (e.path.clone(), sha256(text.as_bytes())))
+        })
+        .collect();
+    // The other target's entries (in `done` already) stay as they are.
+    let planned: HashSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+    for (path, hash) in &old.files {
+        if done.files.get(path) == Some(hash) && !planned.contains(path.as_str()) {
+            ours.insert(path.clone(), hash.clone());
+        }
+    }
+    let mut pending = done.pending.clone();
+    pending.extend(done.files.clone());
     let intent = Manifest {
         generator: done.generator.clone(),
         config: done.config.clone(),
-        files: entries
-            .iter()
-            .filter_map(|e| {
-                let text = e.old.as_ref()?;
-                (e.state == State::UpToDate || old.is_ours(&e.path, text))
-                    .then(|| (e.path.clone(), sha256(text.as_bytes())))
-            })
-            .collect(),
-        pending: done.files.clone(),
+        files: ours,
+        pending,
     };
     let mpath = dir.join(MANIFEST);
     let before = tree::read(dir, MANIFEST)?;

@@ -4,7 +4,10 @@
 
 use super::{header, health};
 use crate::config::TlsMode;
-use crate::model::{Component, ImageSource, Stack, GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT};
+use crate::model::{
+    Component, ImageSource, Stack, Tunnel, DOCKER_SOCKET, DOCKER_SOCKET_GID, GATEWAY_HTTPS_PORT,
+    GATEWAY_HTTP_PORT,
+};
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -42,6 +45,8 @@ struct Service {
     command: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     user: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    group_add: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     environment: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -77,7 +82,7 @@ struct Service {
     #[serde(skip_serializing_if = "Option::is_none")]
     logging: Option<Logging>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    labels: BTreeMap<&'static str, &'static str>,
+    labels: BTreeMap<&'static str, String>,
 }
 
 #[derive(Serialize)]
@@ -145,7 +150,21 @@ const DEV: &str = "dev";
 pub fn render(stack: &Stack) -> Result<String> {
     let mut services = BTreeMap::new();
     for comp in &stack.components {
-        services.insert(comp.name.clone(), production(stack, comp));
+        match stack.named_replicas(&comp.name) {
+            // Stateful replicas: one service each, so each has a DNS name of its own that the
+            // gateway routes a session back to. All of them also answer to the server's name.
+            Some(replicas) => {
+                for r in replicas {
+                    let mut svc = production(stack, comp);
+                    svc.networks = Some(alias(&comp.name));
+                    svc.labels.insert(REPLICA_OF, comp.name.clone());
+                    services.insert(r.compose_host.clone(), svc);
+                }
+            }
+            None => {
+                services.insert(comp.name.clone(), production(stack, comp));
+            }
+        }
         services.insert(format!("{}-dev", comp.name), dev(stack, comp));
         if let Some((name, svc)) = own_base(stack, comp) {
             services.insert(name, svc);
@@ -177,6 +196,9 @@ pub fn render(stack: &Stack) -> Result<String> {
                 },
             );
         }
+    }
+    if let Some(t) = &stack.tunnel {
+        services.insert("cloudflared".into(), cloudflared(stack, t));
     }
     if stack.gateway.tls.mode == TlsMode::Acme {
         services.insert("certbot".into(), certbot(stack));
@@ -264,7 +286,7 @@ fn image_and_build(stack: &Stack, comp: &Component) -> (String, Option<Build>) {
                 dockerfile: "Dockerfile".into(),
             }),
         ),
-        ImageSource::Bridged { dockerfile, .. } => {
+        ImageSource::Bridged { dockerfile, .. } | ImageSource::Package { dockerfile, .. } => {
             let (dir, file) = dockerfile.rsplit_once('/').unwrap_or((".", dockerfile));
             (
                 comp.built_tag.clone().unwrap_or_default(),
@@ -314,7 +336,8 @@ pub fn base_service(server: &str) -> String {
 
 fn mounts(stack: &Stack, comp: &Component) -> Vec<String> {
     let up = to_project(stack);
-    comp.mounts
+    let mut v: Vec<String> = comp
+        .mounts
         .iter()
         .map(|m| {
             let src = if m.named {
@@ -325,7 +348,22 @@ fn mounts(stack: &Stack, comp: &Component) -> Vec<String> {
             let ro = if m.read_only { ":ro" } else { "" };
             format!("{src}:{}{ro}", m.target)
         })
-        .collect()
+        .collect();
+    // `:ro` keeps the socket file from being replaced; it does not limit the API behind it.
+    if comp.docker_socket {
+        v.push(format!("{DOCKER_SOCKET}:{DOCKER_SOCKET}:ro"));
+    }
+    v
+}
+
+/// The socket's group on the host, so a process that is not root may use it. The host decides
+/// the number, so it comes from `.env`.
+fn socket_group(comp: &Component) -> Vec<String> {
+    if comp.docker_socket {
+        vec![from_env(DOCKER_SOCKET_GID)]
+    } else {
+        Vec::new()
+    }
 }
 
 fn healthcheck(comp: &Component) -> Option<Healthcheck> {
@@ -346,21 +384,49 @@ fn healthcheck(comp: &Component) -> Option<Healthcheck> {
     })
 }
 
-fn depends_on(comp: &Component, suffix: &str) -> BTreeMap<String, DependsOn> {
+/// The network aliases of a production replica: the server's own name.
+fn alias(name: &str) -> BTreeMap<String, NetworkAttach> {
+    BTreeMap::from([(
+        "default".to_string(),
+        NetworkAttach {
+            aliases: vec![name.to_string()],
+        },
+    )])
+}
+
+/// The dev copy answers to the production names. Dev runs one copy of a stateful server, so
+/// it also answers to every replica's name: every session the gateway tags lands on it.
+fn dev_aliases(stack: &Stack, comp: &Component) -> BTreeMap<String, NetworkAttach> {
+    let mut aliases = vec![comp.name.clone()];
+    if let Some(replicas) = stack.named_replicas(&comp.name) {
+        aliases.extend(replicas.iter().map(|r| r.compose_host.clone()));
+    }
+    BTreeMap::from([("default".to_string(), NetworkAttach { aliases })])
+}
+
+/// The production services that run component `name` (dev: its one `-dev` copy).
+fn services_of(stack: &Stack, name: &str, suffix: &str) -> Vec<String> {
+    match stack.named_replicas(name) {
+        Some(replicas) if suffix.is_empty() => {
+            replicas.iter().map(|r| r.compose_host.clone()).collect()
+        }
+        _ => vec![format!("{name}{suffix}")],
+    }
+}
+
+fn depends_on(stack: &Stack, comp: &Component, suffix: &str) -> BTreeMap<String, DependsOn> {
     let mut deps: BTreeMap<String, DependsOn> = comp
         .depends_on
         .iter()
-        .map(|d| {
-            (
-                format!("{}{suffix}", d.name),
-                DependsOn {
-                    condition: if d.healthy {
-                        "service_healthy"
-                    } else {
-                        "service_started"
-                    },
-                },
-            )
+        .flat_map(|d| {
+            let condition = if d.healthy {
+                "service_healthy"
+            } else {
+                "service_started"
+            };
+            services_of(stack, &d.name, suffix)
+                .into_iter()
+                .map(move |s| (s, DependsOn { condition }))
         })
         .collect();
     // Built first: the bridge layer is built FROM its image.
@@ -395,9 +461,10 @@ fn production(stack: &Stack, comp: &Component) -> Service {
         profiles: vec![PRODUCTION],
         command: command(comp),
         user: comp.hardening.user.clone(),
+        group_add: socket_group(comp),
         environment: environment(comp, &BTreeMap::new()),
         volumes: mounts(stack, comp),
-        depends_on: depends_on(comp, ""),
+        depends_on: depends_on(stack, comp, ""),
         healthcheck: healthcheck(comp),
         restart: Some("unless-stopped"),
         init: ours.then_some(true),
@@ -406,7 +473,7 @@ fn production(stack: &Stack, comp: &Component) -> Service {
         cap_drop: vec!["ALL"],
         cap_add: comp.hardening.cap_add.clone(),
         security_opt: vec!["no-new-privileges:true"],
-        deploy: deploy(comp),
+        deploy: deploy(stack, comp),
         logging: Some(logging()),
         ..Service::default()
     }
@@ -426,19 +493,15 @@ fn dev(stack: &Stack, comp: &Component) -> Service {
         profiles: vec![DEV],
         command: command(comp),
         user: comp.hardening.user.clone(),
+        group_add: socket_group(comp),
         environment: environment(comp, &comp.dev.env),
         ports: match (comp.dev.host_port, comp.port) {
             (Some(h), Some(c)) => vec![format!("127.0.0.1:{h}:{c}")],
             _ => Vec::new(),
         },
         volumes,
-        networks: Some(BTreeMap::from([(
-            "default".to_string(),
-            NetworkAttach {
-                aliases: vec![comp.name.clone()],
-            },
-        )])),
-        depends_on: depends_on(comp, "-dev"),
+        networks: Some(dev_aliases(stack, comp)),
+        depends_on: depends_on(stack, comp, "-dev"),
         healthcheck: healthcheck(comp),
         init: comp.rendered_dockerfile().is_some().then_some(true),
         cap_add: comp.hardening.cap_add.clone(),
@@ -446,7 +509,7 @@ fn dev(stack: &Stack, comp: &Component) -> Service {
     }
 }
 
-fn deploy(comp: &Component) -> Option<Deploy> {
+fn deploy(stack: &Stack, comp: &Component) -> Option<Deploy> {
     let resources = comp.resources.as_ref().map(|r| DeployResources {
         limits: Limits {
             cpus: r.cpus.clone(),
@@ -466,8 +529,11 @@ fn deploy(comp: &Component) -> Option<Deploy> {
                 .map(|b| format!("{}M", (b / 2).div_ceil(1 << 20))),
         },
     });
-    (comp.replicas > 1 || resources.is_some()).then(|| Deploy {
-        replicas: (comp.replicas > 1).then_some(comp.replicas),
+    // Stateful replicas are services of their own, each with one container.
+    let replicas =
+        (comp.replicas > 1 && stack.named_replicas(&comp.name).is_none()).then_some(comp.replicas);
+    (replicas.is_some() || resources.is_some()).then_some(Deploy {
+        replicas,
         resources,
     })
 }
@@ -502,9 +568,10 @@ fn gateway(stack: &Stack, profile: &'static str) -> Service {
     let depends_on = g
         .routes
         .iter()
-        .map(|r| {
+        .flat_map(|r| services_of(stack, &r.server, suffix))
+        .map(|s| {
             (
-                format!("{}{suffix}", r.server),
+                s,
                 DependsOn {
                     condition: "service_started",
                 },
@@ -519,10 +586,14 @@ fn gateway(stack: &Stack, profile: &'static str) -> Service {
             "/etc/nginx/mcpstack/entrypoint.sh".into(),
         ]),
         environment,
-        ports: vec![
-            format!("{bind}:{}:{GATEWAY_HTTP_PORT}", g.http_port),
-            format!("{bind}:{}:{GATEWAY_HTTPS_PORT}", g.https_port),
-        ],
+        ports: if production && !g.publish {
+            Vec::new()
+        } else {
+            vec![
+                format!("{bind}:{}:{GATEWAY_HTTP_PORT}", g.http_port),
+                format!("{bind}:{}:{GATEWAY_HTTPS_PORT}", g.https_port),
+            ]
+        },
         volumes: gateway_volumes(stack, production),
         depends_on,
         restart: Some("unless-stopped"),
@@ -553,7 +624,7 @@ fn gateway(stack: &Stack, profile: &'static str) -> Service {
         },
         logging: production.then(logging),
         // `mcpstack up` reloads this file in a running gateway when it changed.
-        labels: BTreeMap::from([("dev.mcpstack.nginx-config", GATEWAY_CONFIG)]),
+        labels: BTreeMap::from([(NGINX_CONFIG, GATEWAY_CONFIG.to_string())]),
         ..Service::default()
     }
 }
@@ -561,6 +632,10 @@ fn gateway(stack: &Stack, profile: &'static str) -> Service {
 /// The gateway's config, in its folder mounted whole: a file mount would keep the old file
 /// after `render` replaces it.
 const GATEWAY_CONFIG: &str = "/etc/nginx/mcpstack/nginx.conf";
+/// `up` reloads this file in a running gateway when it changed.
+const NGINX_CONFIG: &str = "dev.mcpstack.nginx-config";
+/// On each service that runs one replica of a stateful server: the server's name.
+pub const REPLICA_OF: &str = "dev.mcpstack.replica-of";
 
 /// The gateway's files. Dev always uses the local certificate; production uses the
 /// certificate of `tls.mode`.
@@ -599,20 +674,23 @@ fn certbot(stack: &Stack) -> Service {
         tls.acme_email.as_deref().unwrap_or_default()
     );
     Service {
-        image: stack.images.certbot.clone(),
-        profiles: vec![PRODUCTION],
         entrypoint: Some(vec!["/bin/sh".into(), "-c".into()]),
         command: Some(vec![cmd]),
         volumes: vec![
             format!("{ACME_CERTS}:/etc/letsencrypt"),
             format!("{ACME_WEBROOT}:/var/www/certbot"),
         ],
-        depends_on: BTreeMap::from([(
-            "gateway".to_string(),
-            DependsOn {
-                condition: "service_started",
-            },
-        )]),
+        depends_on: after_gateway(),
+        ..helper(&stack.images.certbot, PRODUCTION)
+    }
+}
+
+/// A container of the stack's own (not a server): restarted, no capabilities, no privilege
+/// gain, rotated logs.
+fn helper(image: &str, profile: &'static str) -> Service {
+    Service {
+        image: image.into(),
+        profiles: vec![profile],
         restart: Some("unless-stopped"),
         cap_drop: vec!["ALL"],
         security_opt: vec!["no-new-privileges:true"],
@@ -621,19 +699,36 @@ fn certbot(stack: &Stack) -> Service {
     }
 }
 
+/// Started once the gateway has started (it needs the gateway, not its health).
+fn after_gateway() -> BTreeMap<String, DependsOn> {
+    BTreeMap::from([(
+        "gateway".to_string(),
+        DependsOn {
+            condition: "service_started",
+        },
+    )])
+}
+
+/// The Cloudflare tunnel: an outbound connection from cloudflared to Cloudflare, which brings
+/// requests for the tunnel's public host names to the gateway (`https://gateway:8443` as the
+/// tunnel's service, set where the tunnel is made). It listens on no port.
+fn cloudflared(stack: &Stack, t: &Tunnel) -> Service {
+    Service {
+        command: Some(vec!["tunnel".into(), "run".into()]),
+        environment: BTreeMap::from([("TUNNEL_TOKEN".to_string(), from_env(&t.token_env))]),
+        depends_on: after_gateway(),
+        read_only: true,
+        ..helper(&stack.images.cloudflared, PRODUCTION)
+    }
+}
+
 /// Hardening shared by the monitoring containers (cAdvisor aside, which reads the host).
 fn monitoring_service(image: &str, entrypoint: &str, command: Vec<String>) -> Service {
     Service {
-        image: image.into(),
-        profiles: vec![MONITORING],
         entrypoint: Some(vec![entrypoint.into()]),
         command: Some(command),
-        restart: Some("unless-stopped"),
         read_only: true,
-        cap_drop: vec!["ALL"],
-        security_opt: vec!["no-new-privileges:true"],
-        logging: Some(logging()),
-        ..Service::default()
+        ..helper(image, MONITORING)
     }
 }
 
@@ -706,19 +801,13 @@ fn monitoring(stack: &Stack, m: &crate::model::Monitoring) -> Vec<(&'static str,
     };
 
     let mut grafana = Service {
-        image: stack.images.grafana.clone(),
-        profiles: vec![MONITORING],
         ports: vec![format!("127.0.0.1:{}:3000", m.grafana_port)],
         volumes: vec![
             "./grafana/provisioning:/etc/grafana/provisioning:ro".into(),
             format!("./grafana/dashboards:{DASHBOARDS_DIR}:ro"),
             format!("{GRAFANA_DATA}:/var/lib/grafana"),
         ],
-        restart: Some("unless-stopped"),
-        cap_drop: vec!["ALL"],
-        security_opt: vec!["no-new-privileges:true"],
-        logging: Some(logging()),
-        ..Service::default()
+        ..helper(&stack.images.grafana, MONITORING)
     };
     grafana.environment = BTreeMap::from([
         (

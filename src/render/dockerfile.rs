@@ -1,7 +1,24 @@
-//! Dockerfiles for python (uv) and node servers, and for bridged stdio images.
+//! Dockerfiles for python (uv) and node servers, published packages, and bridged stdio images.
 
 use super::{header, health, Templates};
-use crate::model::{Component, ImageSource, Plan, Role, Runtime, Stack, APP_UID};
+use crate::model::{
+    Component, ImageSource, Plan, Role, Runtime, Stack, APP_UID, PACKAGE_ENTRYPOINT,
+};
+
+/// Picks the `bin` npx would run (the only one, else the one named after the package without
+/// its scope) and links it as the image's entry point. `node -e SCRIPT NAME LINK`.
+const PICK_BIN: &str = "const fs = require('fs'), path = require('path');
+const [name, link] = process.argv.slice(1);
+const pkg = JSON.parse(fs.readFileSync(path.join('/app/node_modules', name, 'package.json'), 'utf8'));
+const own = name.split('/').pop();
+const bins = typeof pkg.bin === 'string' ? [own] : Object.keys(pkg.bin || {});
+const pick = bins.length === 1 ? bins[0] : bins.includes(own) ? own : null;
+if (!pick) {
+  console.error(name + (bins.length ? ' has several commands (' + bins.join(', ') + ')' : ' has no command (no bin)') + ': pick one with command: [NAME] in mcp-stack.yaml');
+  process.exit(1);
+}
+fs.symlinkSync(path.join('node_modules/.bin', pick), link);
+";
 use anyhow::Result;
 use minijinja::context;
 
@@ -26,6 +43,15 @@ pub fn render(stack: &Stack, comp: &Component, templates: &Templates) -> Result<
         } => (
             "Dockerfile.node",
             folder.as_str(),
+            "",
+            minijinja::Value::from_serialize(plan),
+        ),
+        ImageSource::Package { runtime, plan, .. } => (
+            match runtime {
+                Runtime::Python => "Dockerfile.pypi",
+                Runtime::Node => "Dockerfile.npm",
+            },
+            "",
             "",
             minijinja::Value::from_serialize(plan),
         ),
@@ -58,6 +84,8 @@ pub fn render(stack: &Stack, comp: &Component, templates: &Templates) -> Result<
             bridge_venv => health::BRIDGE_VENV,
             healthcheck => healthcheck,
             command => &comp.command,
+            entrypoint => PACKAGE_ENTRYPOINT,
+            pick_bin => PICK_BIN,
         },
     )
 }

@@ -5,6 +5,7 @@ mod compose;
 mod dockerfile;
 mod env;
 pub mod health;
+pub mod kubernetes;
 pub mod monitoring;
 mod nginx;
 mod templates;
@@ -33,6 +34,37 @@ impl File {
             path: path.into(),
             contents,
         }
+    }
+}
+
+/// What a render is for. Each target owns its own files in the output folder: a render for
+/// one never checks, rewrites or deletes the other's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// compose.yaml, Dockerfiles, the gateway, monitoring, clients (`deploy/`)
+    #[default]
+    Compose,
+    /// a kustomize base in `k8s/`
+    Kubernetes,
+}
+
+impl Target {
+    /// Whether an output-relative path belongs to this target.
+    pub fn owns(self, path: &str) -> bool {
+        let kubernetes =
+            path == kubernetes::DIR || path.starts_with(&format!("{}/", kubernetes::DIR));
+        match self {
+            Target::Compose => !kubernetes,
+            Target::Kubernetes => kubernetes,
+        }
+    }
+}
+
+/// Every file of one target, sorted by path.
+pub fn render_target(stack: &Stack, templates: &Templates, target: Target) -> Result<Vec<File>> {
+    match target {
+        Target::Compose => render(stack, templates),
+        Target::Kubernetes => kubernetes::render(stack, templates),
     }
 }
 

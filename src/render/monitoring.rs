@@ -59,6 +59,8 @@ struct Scrape {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     dns_sd_configs: Vec<DnsSd>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    kubernetes_sd_configs: Vec<KubernetesSd>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     relabel_configs: Vec<Relabel>,
 }
 
@@ -78,13 +80,41 @@ struct DnsSd {
     refresh_interval: &'static str,
 }
 
+/// Kubernetes: every pod of one namespace, one target per container port.
+#[derive(Serialize)]
+struct KubernetesSd {
+    role: &'static str,
+    namespaces: KubernetesNamespaces,
+}
+
+#[derive(Serialize)]
+struct KubernetesNamespaces {
+    names: Vec<String>,
+}
+
 #[derive(Serialize)]
 struct Relabel {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     source_labels: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regex: Option<String>,
+    #[serde(skip_serializing_if = "str::is_empty")]
     target_label: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     replacement: Option<String>,
+}
+
+/// Keeps only targets whose `source` label matches `regex` exactly.
+fn keep(source: &'static str, regex: String) -> Relabel {
+    Relabel {
+        source_labels: vec![source],
+        action: Some("keep"),
+        regex: Some(regex),
+        target_label: "",
+        replacement: None,
+    }
 }
 
 fn relabel(
@@ -94,6 +124,8 @@ fn relabel(
 ) -> Relabel {
     Relabel {
         source_labels: source.into_iter().collect(),
+        action: None,
+        regex: None,
         target_label: target,
         replacement,
     }
@@ -141,8 +173,9 @@ fn module(r: &Route, era: Option<Era>, through_gateway: bool) -> String {
     }
 }
 
-/// Every replica of a server, found in Docker's DNS, probed by the blackbox exporter in one era.
-fn direct_job(r: &Route, era: Option<Era>) -> Scrape {
+/// Every replica of a server, found in Docker's DNS (or, in Kubernetes, `namespace`'s pods),
+/// probed by the blackbox exporter in one era.
+fn direct_job(r: &Route, era: Option<Era>, namespace: Option<&str>) -> Scrape {
     let target = if is_sse(r) {
         "${1}".to_string()
     } else {
@@ -152,12 +185,25 @@ fn direct_job(r: &Route, era: Option<Era>) -> Scrape {
         Some(Era::Legacy) => format!("mcp-direct-{}-legacy", r.server),
         _ => format!("mcp-direct-{}", r.server),
     };
-    let mut relabel_configs = vec![
+    let mut relabel_configs = Vec::new();
+    if namespace.is_some() {
+        // The server's pods, on its port (labels as the Kubernetes render sets them).
+        relabel_configs.push(keep(
+            "__meta_kubernetes_pod_label_app_kubernetes_io_name",
+            // A DNS label: letters, digits and `-` match only themselves.
+            r.server.clone(),
+        ));
+        relabel_configs.push(keep(
+            "__meta_kubernetes_pod_container_port_number",
+            r.port.to_string(),
+        ));
+    }
+    relabel_configs.extend([
         relabel(Some("__address__"), "__param_target", Some(target)),
         relabel(Some("__address__"), "instance", None),
         relabel(None, "server", Some(r.server.clone())),
         relabel(None, "probe", Some("direct".into())),
-    ];
+    ]);
     if let Some(era) = era {
         relabel_configs.push(relabel(None, "era", Some(era.label().into())));
     }
@@ -167,12 +213,24 @@ fn direct_job(r: &Route, era: Option<Era>) -> Scrape {
         scrape_interval: Some(PROBE_INTERVAL),
         metrics_path: Some("/probe"),
         params: BTreeMap::from([("module", vec![module(r, era, false)])]),
-        dns_sd_configs: vec![DnsSd {
-            names: vec![r.host.clone()],
-            kind: "A",
-            port: r.port,
-            refresh_interval: "15s",
-        }],
+        dns_sd_configs: match namespace {
+            Some(_) => Vec::new(),
+            None => vec![DnsSd {
+                names: vec![r.host.clone()],
+                kind: "A",
+                port: r.port,
+                refresh_interval: "15s",
+            }],
+        },
+        kubernetes_sd_configs: namespace
+            .map(|ns| KubernetesSd {
+                role: "pod",
+                namespaces: KubernetesNamespaces {
+                    names: vec![ns.to_string()],
+                },
+            })
+            .into_iter()
+            .collect(),
         relabel_configs,
         ..Scrape::default()
     }
@@ -229,12 +287,16 @@ fn simple_job(name: &str, target: &str) -> Scrape {
 
 pub fn prometheus(stack: &Stack) -> Result<String> {
     let routes = &stack.gateway.routes;
+    let namespace = stack
+        .monitoring
+        .as_ref()
+        .and_then(|m| m.kubernetes_namespace.as_deref());
     let mut jobs = vec![simple_job("prometheus", "localhost:9090")];
-    jobs.extend(
-        routes
-            .iter()
-            .flat_map(|r| eras(r).into_iter().map(move |era| direct_job(r, era))),
-    );
+    jobs.extend(routes.iter().flat_map(|r| {
+        eras(r)
+            .into_iter()
+            .map(move |era| direct_job(r, era, namespace))
+    }));
     jobs.push(gateway_job(routes));
     jobs.push(Scrape {
         job_name: "gateway-tls".into(),
@@ -252,7 +314,10 @@ pub fn prometheus(stack: &Stack) -> Result<String> {
         ..Scrape::default()
     });
     jobs.push(simple_job("nginx", "nginx-exporter:9113"));
-    jobs.push(simple_job("cadvisor", "cadvisor:8080"));
+    // Kubernetes has no cAdvisor of the stack's own (the kubelet's is the cluster's).
+    if namespace.is_none() {
+        jobs.push(simple_job("cadvisor", "cadvisor:8080"));
+    }
     jobs.push(simple_job("blackbox", BLACKBOX));
     yaml(
         stack,

@@ -1,8 +1,10 @@
 //! The gateway: `nginx/nginx.conf` and the entrypoint that loads tokens from the environment.
 
 use super::{header, Templates};
-use crate::config::TlsMode;
-use crate::model::{Balance, Stack, GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT, GATEWAY_INTERNAL_PORT};
+use crate::config::{AccessLog, TlsMode};
+use crate::model::{
+    Balance, Route, Stack, GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT, GATEWAY_INTERNAL_PORT,
+};
 use anyhow::Result;
 use minijinja::context;
 
@@ -19,6 +21,7 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
         .routes
         .iter()
         .map(|r| {
+            let var = r.server.replace('-', "_");
             context! {
                 server => &r.server,
                 path => &r.path,
@@ -31,10 +34,18 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
                 balance => match r.balance {
                     Balance::Single => "single",
                     Balance::LeastConn => "least_conn",
-                    Balance::ClientAffinity => "client_affinity",
+                    Balance::SessionAffinity => "session_affinity",
                 },
+                affinity => r.balance == Balance::SessionAffinity,
+                host_pattern => if r.balance == Balance::SessionAffinity {
+                    format!("{}(?:-[0-9]+)?", r.host)
+                } else {
+                    r.host.clone()
+                },
+                split => split(r.replica_hosts.len()),
+                picks => picks(r, g.nginx_version >= UPSTREAM_RESOLVE),
                 replicas => r.replicas,
-                var => r.server.replace('-', "_"),
+                var => var,
             }
         })
         .collect();
@@ -46,6 +57,7 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
             http_port => GATEWAY_HTTP_PORT,
             https_port => GATEWAY_HTTPS_PORT,
             https_suffix => &g.https_suffix,
+            resolver => &g.resolver,
             http2_directive => g.nginx_version >= HTTP2_DIRECTIVE,
             upstream_resolve => g.nginx_version >= UPSTREAM_RESOLVE,
             acme => g.tls.mode == TlsMode::Acme,
@@ -55,27 +67,50 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
             origins => &g.allow_origins,
             max_body => &g.max_body,
             routes => routes,
+            access_log => match g.access_log {
+                AccessLog::Buffered => Some(" buffer=64k flush=1s"),
+                AccessLog::Unbuffered => Some(""),
+                AccessLog::Off => None,
+            },
             internal_port => stack.monitoring.as_ref().map(|_| GATEWAY_INTERNAL_PORT),
         },
     )
 }
 
-/// Hosts whose addresses nginx fixes at start (stateful replicas on an nginx without `resolve`).
-fn static_hosts(stack: &Stack) -> Vec<&str> {
-    if stack.gateway.nginx_version >= UPSTREAM_RESOLVE {
-        return Vec::new();
-    }
-    stack
-        .gateway
-        .routes
+/// `split_clients` lines that spread new sessions evenly over `n` replicas (`r1` … `rn`).
+fn split(n: usize) -> Vec<String> {
+    // Percentages with two decimals; the last replica takes the rest.
+    let share = 10_000 / n.max(1);
+    (1..=n)
+        .map(|i| match i == n {
+            false => format!("{}.{:02}% r{i}", share / 100, share % 100),
+            true => format!("* r{i}"),
+        })
+        .collect()
+}
+
+/// Where each replica's tag leads: its upstream block when nginx re-resolves those (one per
+/// replica), else its name and port, resolved per request through a variable.
+fn picks(r: &Route, upstream_resolve: bool) -> Vec<minijinja::Value> {
+    let var = r.server.replace('-', "_");
+    r.replica_hosts
         .iter()
-        .filter(|r| r.balance == Balance::ClientAffinity)
-        .map(|r| r.host.as_str())
+        .map(|x| {
+            context! {
+                tag => &x.tag,
+                host => &x.compose_host,
+                target => if upstream_resolve {
+                    format!("{var}_{}", x.tag)
+                } else {
+                    format!("{}:{}", x.compose_host, r.port)
+                },
+            }
+        })
         .collect()
 }
 
 /// Starts nginx: loads bearer tokens from the environment, picks the TLS files, and
-/// reloads nginx when they or the replicas' addresses change.
+/// reloads nginx when the certificate is renewed.
 pub fn entrypoint(stack: &Stack, templates: &Templates) -> Result<String> {
     templates.render(
         "gateway-entrypoint.sh",
@@ -83,7 +118,6 @@ pub fn entrypoint(stack: &Stack, templates: &Templates) -> Result<String> {
             header => header(stack, "#").trim_end(),
             tokens_env => &stack.gateway.auth_tokens_env,
             acme => stack.gateway.tls.mode == TlsMode::Acme,
-            static_hosts => static_hosts(stack),
         },
     )
 }

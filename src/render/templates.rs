@@ -16,6 +16,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "Dockerfile.bridge",
         include_str!("../../templates/Dockerfile.bridge.j2"),
     ),
+    (
+        "Dockerfile.pypi",
+        include_str!("../../templates/Dockerfile.pypi.j2"),
+    ),
+    (
+        "Dockerfile.npm",
+        include_str!("../../templates/Dockerfile.npm.j2"),
+    ),
     ("nginx.conf", include_str!("../../templates/nginx.conf.j2")),
     (
         "gateway-entrypoint.sh",

@@ -165,7 +165,7 @@ pub(super) fn hardening(
 
 /// Why a literal env value looks like a secret, if it does: a secret-sounding name with a
 /// real-looking value, a well-known token format, a private key or a password in a URL.
-pub(super) fn secret_looking(name: &str, value: &str) -> Option<&'static str> {
+pub fn secret_looking(name: &str, value: &str) -> Option<&'static str> {
     let v = value.trim();
     if v.contains("PRIVATE KEY-----") {
         return Some("a private key");

@@ -14,18 +14,26 @@ mod graph;
 mod images;
 mod monitoring;
 mod names;
+mod package;
 mod paths;
+mod registry;
 mod server;
+mod socket;
 mod syntax;
 
+pub use fields::secret_looking;
 use fields::*;
 use gateway::*;
 use graph::*;
 use images::*;
 use monitoring::*;
 use names::*;
+use package::*;
 use paths::*;
+use registry::*;
 use server::*;
+pub use socket::is_socket_path;
+use socket::*;
 pub use syntax::*;
 
 /// Names the stack itself uses for its own containers.
@@ -38,6 +46,8 @@ pub const RESERVED: &[&str] = &[
     "cadvisor",
     "certbot",
     "cloudflared",
+    // The Kubernetes render's LoadBalancer Service.
+    "gateway-public",
 ];
 
 /// What the file system says about one `build` folder.
@@ -109,9 +119,15 @@ pub fn validate(c: &Config, source: &Source) -> Result<Facts> {
     }
     dependencies(&mut ck, c);
     dev_names(&mut ck, c);
+    replica_names(&mut ck, c);
+    headless_names(&mut ck, c);
     base_names(&mut ck, c);
     monitoring(&mut ck, c);
     images(&mut ck, &c.images);
+    packages(&mut ck, c);
+    if let Some(r) = &c.registry {
+        registry(&mut ck, r);
+    }
     if c.gateway.nginx_version.is_none()
         && crate::units::nginx_version_of_image(&c.images.nginx).is_none()
     {

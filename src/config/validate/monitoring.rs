@@ -32,11 +32,19 @@ pub(super) fn monitoring(ck: &mut Check, c: &Config) {
         p.key("grafana").key("admin_password_env"),
         &m.grafana.admin_password_env,
     );
-    if let Some(cf) = c.tunnel.as_ref().and_then(|t| t.cloudflare.as_ref()) {
+    let cloudflare = c.tunnel.as_ref().and_then(|t| t.cloudflare.as_ref());
+    if let Some(cf) = cloudflare {
         env_name(
             ck,
             KeyPath::of(&["tunnel", "cloudflare", "token_env"]),
             &cf.token_env,
+        );
+    }
+    if !c.gateway.publish && cloudflare.is_none() {
+        ck.warn(
+            KeyPath::of(&["gateway", "publish"]),
+            "the production gateway publishes no port and there is no tunnel: only containers on the project network can reach it",
+            "add `tunnel: { cloudflare: {} }`, or remove `publish: false`",
         );
     }
 }

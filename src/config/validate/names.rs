@@ -67,20 +67,69 @@ pub(super) fn component_name(ck: &mut Check, p: &KeyPath, name: &str) {
 
 /// The dev profile adds `<name>-dev` containers; they must not clash with real names.
 pub(super) fn dev_names(ck: &mut Check, c: &Config) {
-    let names: BTreeSet<&String> = c.servers.keys().chain(c.services.keys()).collect();
+    let names: BTreeSet<&str> = c
+        .servers
+        .keys()
+        .chain(c.services.keys())
+        .map(String::as_str)
+        .collect();
     for (section, map_names) in [
         ("servers", c.servers.keys().collect::<Vec<_>>()),
         ("services", c.services.keys().collect()),
     ] {
         for n in map_names {
             if let Some(base) = n.strip_suffix("-dev") {
-                if names.iter().any(|m| m.as_str() == base) {
+                if names.contains(base) {
                     ck.err(
                         KeyPath::of(&[section, n]),
                         format!("`{n}` clashes with the dev profile's copy of `{base}`"),
                     )
                     .help =
                         Some("names ending in -dev are used by the dev profile; rename it".into());
+                }
+            }
+        }
+    }
+}
+
+/// A stateful server with replicas runs them as `<name>-1`, `<name>-2`, …: names of their own,
+/// which must not clash with another component's.
+pub(super) fn replica_names(ck: &mut Check, c: &Config) {
+    let names: BTreeSet<&String> = c.servers.keys().chain(c.services.keys()).collect();
+    for (name, s) in &c.servers {
+        if s.stateless || s.replicas < 2 || s.replicas > 100 {
+            continue;
+        }
+        for n in 1..=s.replicas {
+            let replica = format!("{name}-{n}");
+            for taken in [replica.clone(), format!("{replica}-dev")] {
+                if names.contains(&taken) {
+                    ck.err(
+                        KeyPath::of(&["servers", name, "replicas"]),
+                        format!("replica {n} of `{name}` runs as `{replica}`, which clashes with `{taken}`"),
+                    )
+                    .help = Some(format!("rename `{taken}` or `{name}`"));
+                }
+            }
+        }
+    }
+}
+
+/// Kubernetes gives a stateful server's replicas a headless Service `<name>-headless`: no
+/// other server or service may have that name (whatever the replicas now: they change).
+pub(super) fn headless_names(ck: &mut Check, c: &Config) {
+    for (section, names) in [
+        ("servers", c.servers.keys().collect::<Vec<_>>()),
+        ("services", c.services.keys().collect()),
+    ] {
+        for n in names {
+            if let Some(base) = n.strip_suffix("-headless") {
+                if c.servers.contains_key(base) {
+                    ck.err(
+                        KeyPath::of(&[section, n]),
+                        format!("`{n}` clashes with the Kubernetes headless Service of server `{base}`"),
+                    )
+                    .help = Some("names ending in -headless name the Service that reaches a stateful server's replicas one by one; rename it".into());
                 }
             }
         }

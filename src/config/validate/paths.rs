@@ -28,8 +28,13 @@ pub(super) fn source(
             );
         }
         (None, None) => {
-            ck.err(p.clone(), "neither `build` nor `image` is set").help =
-                Some("add `build: ./folder` or `image: name:tag`".into());
+            let help = if matches!(p.0.first(), Some(crate::config::location::Seg::Key(k)) if k == "servers")
+            {
+                "add `build: ./folder`, `image: name:tag` or `package: pypi:NAME==VERSION` (or `npm:NAME@VERSION`)"
+            } else {
+                "add `build: ./folder` or `image: name:tag`"
+            };
+            ck.err(p.clone(), "neither `build` nor `image` is set").help = Some(help.into());
         }
         (None, Some(img)) => {
             if !is_image(img) {
@@ -198,6 +203,9 @@ pub(super) fn relative_file(ck: &mut Check, key: KeyPath, file: &str) {
 
 pub(super) fn volume(ck: &mut Check, key: KeyPath, v: &str) {
     let parts: Vec<&str> = v.split(':').collect();
+    if socket_volume(ck, key.clone(), parts[0]) {
+        return;
+    }
     let (src, target, mode) = match parts.as_slice() {
         [s, t] => (*s, *t, None),
         [s, t, m] => (*s, *t, Some(*m)),

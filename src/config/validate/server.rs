@@ -9,14 +9,18 @@ pub(super) fn server(
     s: &Server,
     routes: &mut BTreeMap<String, String>,
 ) {
-    source(
-        ck,
-        p,
-        name,
-        s.build.as_deref(),
-        s.image.as_deref(),
-        s.runtime,
-    );
+    match s.package.as_deref() {
+        Some(reference) => package_source(ck, p, s, reference),
+        None => source(
+            ck,
+            p,
+            name,
+            s.build.as_deref(),
+            s.image.as_deref(),
+            s.runtime,
+        ),
+    }
+    args(ck, p, s);
     server_build_rules(ck, p, name, s);
     // An own Dockerfile's ENTRYPOINT + CMD can stand in (checked by `own_dockerfile_bridge`).
     let own_dockerfile = ck
@@ -24,8 +28,10 @@ pub(super) fn server(
         .builds
         .get(name)
         .is_some_and(|b| b.runtime == Runtime::Dockerfile);
+    // A package's command is its own (npx, uvx), unless `command` picks another.
     if s.transport == Transport::Stdio
         && !own_dockerfile
+        && s.package.is_none()
         && s.command.as_ref().is_none_or(|c| c.is_empty())
     {
         ck.err(p.key("transport"), "a stdio server needs `command`")
@@ -90,10 +96,13 @@ pub(super) fn server(
             format!("replicas must be 1 to 100, not {}", s.replicas),
         );
     }
-    if s.transport == Transport::Sse && s.stateless && s.replicas > 1 {
-        ck.err(p.key("stateless"), "an SSE server cannot be stateless across replicas").help = Some(
-            "the SSE stream and its POSTed messages must reach the same process; set `stateless: false` (client affinity) or `replicas: 1`".into(),
+    if s.transport == Transport::Sse && s.replicas > 1 {
+        ck.err(p.key("replicas"), "an SSE server cannot run in more than one replica").help = Some(
+            "legacy SSE carries its session in the `endpoint` URL, not in `Mcp-Session-Id`, so the gateway cannot keep its stream and its POSTs on one replica; set `replicas: 1`, or serve streamable HTTP".into(),
         );
+    }
+    if let Some(a) = &s.autoscale {
+        autoscale(ck, p, s, a);
     }
     match crate::units::parse_duration(&s.timeout) {
         Some(d) if (1..=86_400).contains(&d) => {}
@@ -121,6 +130,8 @@ pub(super) fn server(
     resources(ck, p, s.resources.as_ref());
     dev(ck, p, &s.dev);
     hardening(ck, p, &s.cap_add, &s.tmpfs, s.user.as_deref());
+    docker_socket(ck, p, s);
+    docker_host(ck, p, &s.env, s.docker_socket);
 }
 
 /// Built from a python or node folder with a Dockerfile mcpstack renders.
@@ -235,6 +246,7 @@ pub(super) fn service(ck: &mut Check, p: &KeyPath, name: &str, s: &Service) {
         port(ck, p.key("port"), port_no);
     }
     env_and_secrets(ck, p, &s.env, &s.secrets);
+    docker_host(ck, p, &s.env, false);
     if let Some(hc) = &s.healthcheck {
         match hc.first().map(String::as_str) {
             Some("CMD") | Some("CMD-SHELL") if hc.len() > 1 => {}
@@ -254,4 +266,53 @@ pub(super) fn service(ck: &mut Check, p: &KeyPath, name: &str, s: &Service) {
     resources(ck, p, s.resources.as_ref());
     dev(ck, p, &s.dev);
     hardening(ck, p, &s.cap_add, &s.tmpfs, s.user.as_deref());
+}
+
+/// `autoscale`: stateless servers only (the autoscaler adds and removes pods at any time, so
+/// a session held in one pod's memory would be lost), `1 <= min <= max <= 100`, CPU 1–100 %.
+fn autoscale(ck: &mut Check, p: &KeyPath, s: &Server, a: &Autoscale) {
+    let p = p.key("autoscale");
+    if !s.stateless {
+        ck.err(
+            p.clone(),
+            "autoscale needs a stateless server: this one keeps each client's session on one replica",
+        )
+        .help = Some(
+            "the autoscaler removes pods at any time, and a session held in a removed pod's memory is lost; set `stateless: true` if any replica may serve any request, or use a fixed `replicas`".into(),
+        );
+    }
+    for (key, value) in [("min", a.min), ("max", a.max)] {
+        if !(1..=100).contains(&value) {
+            ck.err(
+                p.key(key),
+                format!("autoscale.{key} must be 1 to 100, not {value}"),
+            );
+        }
+    }
+    if a.min > a.max {
+        ck.err(
+            p.key("min"),
+            format!(
+                "autoscale.min ({}) is above autoscale.max ({})",
+                a.min, a.max
+            ),
+        )
+        .help = Some("min is the fewest replicas, max the most".into());
+    }
+    if s.resources.as_ref().and_then(|r| r.cpus.as_ref()).is_none() {
+        ck.err(p.clone(), "autoscale needs `resources.cpus`")
+            .help = Some(
+            "the autoscaler measures CPU use as a percentage of the CPU request, which `resources.cpus` sets (at half the limit)".into(),
+        );
+    }
+    if !(1..=100).contains(&a.cpu_percent) {
+        ck.err(
+            p.key("cpu_percent"),
+            format!(
+                "autoscale.cpu_percent must be 1 to 100, not {}",
+                a.cpu_percent
+            ),
+        )
+        .help = Some("the average CPU use, in percent of the CPU request, to aim at".into());
+    }
 }

@@ -1,0 +1,156 @@
+//! `render --target kubernetes`: a kustomize base in `k8s/`, built from k8s-openapi's typed
+//! objects (Kubernetes 1.33), one file per workload. Nothing secret is written: workloads name
+//! the Secrets the team creates (see the README's Kubernetes section).
+
+mod gateway;
+mod monitoring;
+mod network;
+pub mod pushed;
+mod workloads;
+
+use super::{header, File, Templates};
+use crate::model::{cluster, Stack};
+use anyhow::Result;
+use serde::Serialize;
+
+/// The folder of the Kubernetes target inside the output folder.
+pub const DIR: &str = "k8s";
+
+/// The Secret holding every variable the stack reads (`kubectl create secret generic
+/// <project>-secrets --from-env-file=.env`).
+pub fn secrets_name(stack: &Stack) -> String {
+    format!("{}-secrets", stack.name)
+}
+
+/// The Secret holding the gateway's certificate (`kubernetes.io/tls`).
+pub fn tls_name(stack: &Stack) -> String {
+    format!("{}-tls", stack.name)
+}
+
+/// Every file of the kustomize base, sorted by path.
+pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
+    let mut docs: Vec<(String, Vec<serde_yaml::Value>)> = Vec::new();
+    docs.push(("namespace.yaml".into(), vec![value(&namespace(stack))?]));
+    for comp in &stack.components {
+        let folder = match comp.role {
+            crate::model::Role::Server => "servers",
+            crate::model::Role::Service => "services",
+        };
+        docs.push((
+            format!("{folder}/{}.yaml", comp.name),
+            workloads::component(stack, comp)?,
+        ));
+    }
+    let volumes = workloads::volumes(stack)?;
+    if !volumes.is_empty() {
+        docs.push(("volumes.yaml".into(), volumes));
+    }
+    docs.push(("gateway.yaml".into(), gateway::objects(stack)?));
+    docs.push(("network-policies.yaml".into(), network::policies(stack)?));
+    let mut files: Vec<File> = gateway::config_files(stack, templates)?;
+    let mut generators = vec![gateway::generator(stack)];
+    if let Some(m) = &stack.monitoring {
+        docs.push(("monitoring.yaml".into(), monitoring::objects(stack)?));
+        files.extend(monitoring::config_files(stack, m)?);
+        generators.extend(monitoring::generators(stack));
+    }
+    let head = header(stack, "#");
+    let mut resources = Vec::new();
+    for (path, objects) in docs {
+        let mut text = head.clone();
+        for o in &objects {
+            text.push_str("---\n");
+            text.push_str(&serde_yaml::to_string(o)?);
+        }
+        resources.push(path.clone());
+        files.push(File::new(format!("{DIR}/{path}"), text));
+    }
+    resources.sort();
+    let k = Kustomization {
+        api_version: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        namespace: cluster::namespace(stack).to_string(),
+        resources,
+        config_map_generator: generators,
+    };
+    files.push(File::new(
+        format!("{DIR}/kustomization.yaml"),
+        format!(
+            "{head}# kubectl apply -k {DIR}/ after creating the Secrets {} and {} (see the README).\n{}",
+            secrets_name(stack),
+            tls_name(stack),
+            serde_yaml::to_string(&k)?
+        ),
+    ));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// What the base cannot do for this config, for the command to say: a component others
+/// `depends_on` without a `port` gets no Service, and no NetworkPolicy lets them reach it.
+pub fn notes(stack: &Stack) -> Vec<String> {
+    let mut notes = Vec::new();
+    for target in stack.components.iter().filter(|c| c.port.is_none()) {
+        let users: Vec<&str> = stack
+            .components
+            .iter()
+            .filter(|c| c.depends_on.iter().any(|d| d.name == target.name))
+            .map(|c| c.name.as_str())
+            .collect();
+        if !users.is_empty() {
+            let section = match target.role {
+                crate::model::Role::Server => "servers",
+                crate::model::Role::Service => "services",
+            };
+            notes.push(format!(
+                "{section}.{name} has no `port`: in Kubernetes it gets no Service, and {users} (depends_on) cannot reach it; set the port it listens on\n",
+                name = target.name,
+                users = users.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    notes
+}
+
+fn value<T: Serialize>(object: &T) -> Result<serde_yaml::Value> {
+    Ok(serde_yaml::to_value(object)?)
+}
+
+fn namespace(stack: &Stack) -> k8s_openapi::api::core::v1::Namespace {
+    k8s_openapi::api::core::v1::Namespace {
+        metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+            name: Some(cluster::namespace(stack).to_string()),
+            labels: Some({
+                let mut labels = cluster::labels(stack, &stack.name, "namespace");
+                // Warns (never blocks) when a workload falls short of the restricted profile:
+                // a `cap_add`, a root user or the Docker socket does.
+                labels.insert(
+                    "pod-security.kubernetes.io/warn".into(),
+                    "restricted".into(),
+                );
+                labels
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Kustomization {
+    api_version: &'static str,
+    kind: &'static str,
+    namespace: String,
+    resources: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    config_map_generator: Vec<Generator>,
+}
+
+/// A ConfigMap kustomize makes from rendered files; its name gets a hash of their contents,
+/// so a changed file rolls the workloads that mount it.
+#[derive(Serialize)]
+pub(super) struct Generator {
+    pub name: String,
+    pub files: Vec<String>,
+}
