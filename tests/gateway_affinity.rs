@@ -18,9 +18,7 @@ use common::*;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// What one replica has issued and seen.
 #[derive(Default)]
@@ -70,31 +68,6 @@ async fn replica(name: &'static str) -> (SocketAddr, Arc<Mutex<Replica>>) {
         }
     });
     (servers::serve(router).await, state)
-}
-
-async fn start_nginx(conf: &Path, prefix: &Path, port: u16) -> KillOnDrop {
-    let mut child = Command::new("nginx")
-        .arg("-c")
-        .arg(conf)
-        .arg("-p")
-        .arg(prefix)
-        .args(["-g", "daemon off;"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx");
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return KillOnDrop(child);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("nginx did not start");
 }
 
 /// The rendered config, made to run here: listening on `https`, the replicas at `ports`.

@@ -16,8 +16,6 @@ use mcpstack::config::Transport;
 use mcpstack::mcp::{check, table, CheckOptions, CheckTarget, SessionCheck};
 use servers::{Behaviour, Era};
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A server that answers every POST with a 307 whose Location is of the kind its path names.
@@ -40,31 +38,6 @@ async fn locations() -> SocketAddr {
         (StatusCode::TEMPORARY_REDIRECT, [("location", location)])
     });
     servers::serve(router).await
-}
-
-async fn start_nginx(conf: &Path, prefix: &Path, port: u16) -> KillOnDrop {
-    let mut child = Command::new("nginx")
-        .arg("-c")
-        .arg(conf)
-        .arg("-p")
-        .arg(prefix)
-        .args(["-g", "daemon off;"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx");
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return KillOnDrop(child);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("nginx did not start");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -161,11 +161,7 @@ pub fn up(
             verbose: out.verbose,
             wait: !args.no_wait,
         };
-        let reporter: Box<dyn Reporter> = if out.quiet {
-            Box::new(Silent)
-        } else {
-            Box::new(progress::Terminal::new())
-        };
+        let reporter = reporter(out);
         // Ctrl-C stops here; what exists is left for the next `up` to finish.
         let report = tokio::select! {
             r = engine::up(&docker, &t, &opts, reporter.as_ref()) => r?,
@@ -198,15 +194,7 @@ pub fn up(
         );
     }
     if !args.no_check && !unpublished {
-        let code = super::check::run(
-            project,
-            &super::check::Args {
-                timeout: 10,
-                ..Default::default()
-            },
-            caroot,
-            out,
-        )?;
+        let code = check_after_up(project, caroot, out)?;
         if code != 0 {
             return Ok(code);
         }
@@ -230,6 +218,28 @@ pub fn up(
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(0)
+}
+
+/// Where the engine's progress goes: the terminal, or nowhere with `--quiet`.
+fn reporter(out: &Out) -> Box<dyn Reporter> {
+    if out.quiet {
+        Box::new(Silent)
+    } else {
+        Box::new(progress::Terminal::new())
+    }
+}
+
+/// `check` through the gateway once `up` is done, with a shorter timeout than by hand.
+fn check_after_up(project: &Project, caroot: Option<std::path::PathBuf>, out: &Out) -> Result<i32> {
+    super::check::run(
+        project,
+        &super::check::Args {
+            timeout: 10,
+            ..Default::default()
+        },
+        caroot,
+        out,
+    )
 }
 
 pub fn down(project: &Project, args: &DownArgs, out: &Out) -> Result<i32> {

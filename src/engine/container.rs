@@ -138,22 +138,7 @@ impl Context<'_> {
                 });
         }
 
-        let limits = spec.deploy.as_ref().and_then(|d| d.resources.as_ref());
-        let nano_cpus = limits
-            .and_then(|r| r.limits.as_ref())
-            .and_then(|l| l.cpus.as_ref())
-            .and_then(|c| c.parse::<f64>().ok())
-            .map(|c| (c * 1e9) as i64);
-        let memory = limits
-            .and_then(|r| r.limits.as_ref())
-            .and_then(|l| l.memory.as_deref())
-            .and_then(crate::model::parse_bytes)
-            .map(|b| b as i64);
-        let reservation = limits
-            .and_then(|r| r.reservations.as_ref())
-            .and_then(|l| l.memory.as_deref())
-            .and_then(crate::model::parse_bytes)
-            .map(|b| b as i64);
+        let resources = spec.resources();
 
         let restart = spec.restart.as_deref().map(|r| RestartPolicy {
             name: Some(match r {
@@ -236,9 +221,9 @@ impl Context<'_> {
                 port_bindings: (!bindings.is_empty()).then_some(bindings),
                 restart_policy: restart,
                 init: spec.init,
-                nano_cpus,
-                memory,
-                memory_reservation: reservation,
+                nano_cpus: resources.nano_cpus,
+                memory: resources.memory,
+                memory_reservation: resources.memory_reservation,
                 network_mode: Some(network),
                 log_config: spec.logging.as_ref().map(|l| HostConfigLogConfig {
                     typ: Some(l.driver.clone()),

@@ -132,9 +132,38 @@ pub struct LoggingSpec {
     pub options: BTreeMap<String, String>,
 }
 
+/// A service's resources as the Engine API takes them (CPUs in billionths, bytes).
+#[derive(Debug, Default, PartialEq)]
+pub struct Resources {
+    pub nano_cpus: Option<i64>,
+    pub memory: Option<i64>,
+    pub memory_reservation: Option<i64>,
+}
+
 impl ServiceSpec {
     pub fn replicas(&self) -> u32 {
         self.deploy.as_ref().and_then(|d| d.replicas).unwrap_or(1)
+    }
+
+    /// `deploy.resources`, for a container (`up`) or a swarm task (`up --target swarm`).
+    pub fn resources(&self) -> Resources {
+        let r = self.deploy.as_ref().and_then(|d| d.resources.as_ref());
+        let limits = r.and_then(|r| r.limits.as_ref());
+        let bytes = |m: Option<&String>| {
+            m.and_then(|m| crate::units::parse_bytes(m))
+                .map(|b| b as i64)
+        };
+        Resources {
+            nano_cpus: limits
+                .and_then(|l| l.cpus.as_ref())
+                .and_then(|c| c.parse::<f64>().ok())
+                .map(|c| (c * 1e9) as i64),
+            memory: bytes(limits.and_then(|l| l.memory.as_ref())),
+            memory_reservation: bytes(
+                r.and_then(|r| r.reservations.as_ref())
+                    .and_then(|l| l.memory.as_ref()),
+            ),
+        }
     }
 }
 

@@ -180,3 +180,50 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// A running nginx, stopped as its master expects (SIGTERM) when dropped: SIGKILL would end
+/// the master alone and leave its workers running, holding their ports and inherited files.
+pub struct Nginx(std::process::Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on the pid of a child this guard owns and has not reaped.
+        unsafe {
+            libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM);
+        }
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the real nginx on `conf` in the foreground; returns once it accepts on `port`.
+pub async fn start_nginx(conf: &Path, prefix: &Path, port: u16) -> Nginx {
+    let mut child = std::process::Command::new("nginx")
+        .arg("-c")
+        .arg(conf)
+        .arg("-p")
+        .arg(prefix)
+        .args(["-g", "daemon off;"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nginx");
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Nginx(child);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("nginx did not start");
+}

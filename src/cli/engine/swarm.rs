@@ -1,19 +1,13 @@
 //! `up`, `down`, `check` with `--target swarm`, and `push`.
 
-use super::{progress, render_if_needed, runtime, target, DownArgs, PushArgs, UpArgs};
+use super::{
+    check_after_up, render_if_needed, reporter, runtime, target, DownArgs, PushArgs, UpArgs,
+};
 use crate::cli::{color, say, Out};
 use crate::config::TlsMode;
-use crate::engine::{self, LogsOptions, Reporter, Silent, UpOptions};
+use crate::engine::{self, LogsOptions, UpOptions};
 use crate::error::{Error, Result};
 use crate::pipeline::{CertOptions, Project};
-
-fn reporter(out: &Out) -> Box<dyn Reporter> {
-    if out.quiet {
-        Box::new(Silent)
-    } else {
-        Box::new(progress::Terminal::new())
-    }
-}
 
 /// What a swarm deployment leaves out, refused before anything is made.
 fn refuse_unsupported(project: &Project, args: &UpArgs) -> Result<()> {
@@ -89,15 +83,7 @@ pub fn up_swarm(
         Ok::<_, anyhow::Error>(())
     })?;
     if !args.no_check && project.stack.gateway.publish {
-        let code = crate::cli::check::run(
-            project,
-            &crate::cli::check::Args {
-                timeout: 10,
-                ..Default::default()
-            },
-            caroot,
-            out,
-        )?;
+        let code = check_after_up(project, caroot, out)?;
         if code != 0 {
             return Ok(code);
         }

@@ -244,7 +244,8 @@ impl Inputs<'_> {
                 path.file_name().unwrap_or_default().to_string_lossy()
             );
             let object_name = versioned(self.project, &what, &data);
-            if is_key_file(&rel_text) {
+            let secret = is_key_file(&rel_text);
+            if secret {
                 out.secrets.push(TaskSpecContainerSpecSecrets {
                     file: Some(TaskSpecContainerSpecFile {
                         name: Some(target),
@@ -255,13 +256,6 @@ impl Inputs<'_> {
                     secret_name: Some(object_name.clone()),
                     ..Default::default()
                 });
-                push_unique(
-                    &mut plan.secrets,
-                    Object {
-                        name: object_name,
-                        data,
-                    },
-                );
             } else {
                 out.configs.push(TaskSpecContainerSpecConfigs {
                     file: Some(TaskSpecContainerSpecFile1 {
@@ -273,14 +267,19 @@ impl Inputs<'_> {
                     config_name: Some(object_name.clone()),
                     ..Default::default()
                 });
-                push_unique(
-                    &mut plan.configs,
-                    Object {
-                        name: object_name,
-                        data,
-                    },
-                );
             }
+            let objects = if secret {
+                &mut plan.secrets
+            } else {
+                &mut plan.configs
+            };
+            push_unique(
+                objects,
+                Object {
+                    name: object_name,
+                    data,
+                },
+            );
         }
         Ok(())
     }
@@ -352,22 +351,7 @@ impl Inputs<'_> {
             });
         }
         let published = !ports.is_empty();
-        let limits = c.deploy.as_ref().and_then(|d| d.resources.as_ref());
-        let cpus = limits
-            .and_then(|r| r.limits.as_ref())
-            .and_then(|l| l.cpus.as_ref())
-            .and_then(|c| c.parse::<f64>().ok())
-            .map(|c| (c * 1e9) as i64);
-        let memory = limits
-            .and_then(|r| r.limits.as_ref())
-            .and_then(|l| l.memory.as_deref())
-            .and_then(crate::model::parse_bytes)
-            .map(|b| b as i64);
-        let reserved = limits
-            .and_then(|r| r.reservations.as_ref())
-            .and_then(|l| l.memory.as_deref())
-            .and_then(crate::model::parse_bytes)
-            .map(|b| b as i64);
+        let resources = c.resources();
         let mut service_labels = ns(self.project);
         service_labels.extend(c.labels.clone());
         service_labels.insert(labels::SERVICE.into(), name.into());
@@ -412,12 +396,13 @@ impl Inputs<'_> {
                     ..Default::default()
                 }),
                 resources: Some(TaskSpecResources {
-                    limits: (cpus.is_some() || memory.is_some()).then_some(Limit {
-                        nano_cpus: cpus,
-                        memory_bytes: memory,
-                        ..Default::default()
-                    }),
-                    reservations: reserved.map(|m| ResourceObject {
+                    limits: (resources.nano_cpus.is_some() || resources.memory.is_some())
+                        .then_some(Limit {
+                            nano_cpus: resources.nano_cpus,
+                            memory_bytes: resources.memory,
+                            ..Default::default()
+                        }),
+                    reservations: resources.memory_reservation.map(|m| ResourceObject {
                         memory_bytes: Some(m),
                         ..Default::default()
                     }),

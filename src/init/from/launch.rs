@@ -184,16 +184,20 @@ fn uvx(args: &[String], via: &str) -> Launch {
             },
         }
     }
-    let rest = w.rest();
+    pypi_launch(w.rest(), from.as_deref(), true, via)
+}
+
+/// A PyPI launch once its options are read: `rest` is `APP [args]`, and `spec` the package
+/// when an option named it apart from the command (`--from`, `--spec`).
+fn pypi_launch(rest: &[String], spec: Option<&str>, at: bool, via: &str) -> Launch {
     let Some(first) = rest.first() else {
         return Launch::Unsupported(format!("`{via}` names no package"));
     };
-    let spec = from.as_deref().unwrap_or(first);
-    let package = match pypi(spec, true) {
+    let package = match pypi(spec.unwrap_or(first), at) {
         Ok(p) => p,
         Err(e) => return Launch::Unsupported(e),
     };
-    let command = from
+    let command = spec
         .is_some()
         .then(|| first.clone())
         .filter(|c| !same_name(c, &package.name));
@@ -223,24 +227,7 @@ fn pipx(args: &[String]) -> Launch {
             },
         }
     }
-    let rest = w.rest();
-    let Some(first) = rest.first() else {
-        return Launch::Unsupported("`pipx run` names no package".into());
-    };
-    let package = match pypi(spec.as_deref().unwrap_or(first), false) {
-        Ok(p) => p,
-        Err(e) => return Launch::Unsupported(e),
-    };
-    let command = spec
-        .is_some()
-        .then(|| first.clone())
-        .filter(|c| !same_name(c, &package.name));
-    Launch::Package {
-        package,
-        command,
-        args: rest[1..].to_vec(),
-        via: "pipx run".into(),
-    }
+    pypi_launch(w.rest(), spec.as_deref(), false, "pipx run")
 }
 
 /// `npx [-y] [-p PACKAGE] [--] PACKAGE[@V] [args]`.

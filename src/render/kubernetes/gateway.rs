@@ -2,17 +2,16 @@
 //! cluster's DNS as resolver) from a ConfigMap, in its own Deployment behind a LoadBalancer
 //! Service, with its certificate from a Secret (a cert-manager `Certificate` with ACME).
 
-use super::{tls_name, value, Generator, DIR};
+use super::{hardened, pod_security, tls_name, value, Generator, DIR};
 use crate::config::TlsMode;
 use crate::model::{cluster, Stack, GATEWAY_HTTPS_PORT, GATEWAY_HTTP_PORT, GATEWAY_INTERNAL_PORT};
 use crate::render::{nginx, File, Templates};
 use anyhow::Result;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
-    EnvVarSource, HTTPGetAction, KeyToPath, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext, Service, ServicePort,
-    ServiceSpec, Volume, VolumeMount,
+    ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+    HTTPGetAction, KeyToPath, PodSpec, PodTemplateSpec, Probe, SecretKeySelector,
+    SecretVolumeSource, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -161,10 +160,6 @@ pub(super) fn objects(stack: &Stack) -> Result<Vec<serde_yaml::Value>> {
         failure_threshold: Some(3),
         ..Default::default()
     };
-    let seccomp = || SeccompProfile {
-        type_: "RuntimeDefault".into(),
-        ..Default::default()
-    };
     out.push(value(&Deployment {
         metadata: meta(NAME),
         spec: Some(DeploymentSpec {
@@ -180,12 +175,7 @@ pub(super) fn objects(stack: &Stack) -> Result<Vec<serde_yaml::Value>> {
                 }),
                 spec: Some(PodSpec {
                     automount_service_account_token: Some(false),
-                    security_context: Some(PodSecurityContext {
-                        run_as_non_root: Some(true),
-                        fs_group: Some(NGINX_UID),
-                        seccomp_profile: Some(seccomp()),
-                        ..Default::default()
-                    }),
+                    security_context: Some(pod_security(NGINX_UID)),
                     containers: vec![Container {
                         name: NAME.into(),
                         image: Some(stack.images.nginx.clone()),
@@ -199,20 +189,7 @@ pub(super) fn objects(stack: &Stack) -> Result<Vec<serde_yaml::Value>> {
                         readiness_probe: Some(health(10)),
                         liveness_probe: Some(health(30)),
                         // Unprivileged ports and temp paths under /tmp: nginx needs no root.
-                        security_context: Some(SecurityContext {
-                            allow_privilege_escalation: Some(false),
-                            privileged: Some(false),
-                            read_only_root_filesystem: Some(true),
-                            run_as_non_root: Some(true),
-                            run_as_user: Some(NGINX_UID),
-                            run_as_group: Some(NGINX_UID),
-                            capabilities: Some(Capabilities {
-                                drop: Some(vec!["ALL".into()]),
-                                ..Default::default()
-                            }),
-                            seccomp_profile: Some(seccomp()),
-                            ..Default::default()
-                        }),
+                        security_context: Some(hardened(NGINX_UID)),
                         volume_mounts: Some(mounts),
                         ..Default::default()
                     }],

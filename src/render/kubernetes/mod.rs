@@ -11,6 +11,9 @@ mod workloads;
 use super::{header, File, Templates};
 use crate::model::{cluster, Stack};
 use anyhow::Result;
+use k8s_openapi::api::core::v1::{
+    Capabilities, PodSecurityContext, SeccompProfile, SecurityContext,
+};
 use serde::Serialize;
 
 /// The folder of the Kubernetes target inside the output folder.
@@ -110,6 +113,43 @@ pub fn notes(stack: &Stack) -> Vec<String> {
         }
     }
     notes
+}
+
+/// The seccomp profile every pod and container runs with.
+fn runtime_default() -> SeccompProfile {
+    SeccompProfile {
+        type_: "RuntimeDefault".into(),
+        ..Default::default()
+    }
+}
+
+/// The pod security context of a workload whose files belong to `group`.
+fn pod_security(group: i64) -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_non_root: Some(true),
+        fs_group: Some(group),
+        seccomp_profile: Some(runtime_default()),
+        ..Default::default()
+    }
+}
+
+/// The production container security context, run as `uid`: non-root, read-only root file
+/// system, every capability dropped, no privilege escalation, seccomp RuntimeDefault.
+fn hardened(uid: i64) -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        privileged: Some(false),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        run_as_user: Some(uid),
+        run_as_group: Some(uid),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            ..Default::default()
+        }),
+        seccomp_profile: Some(runtime_default()),
+        ..Default::default()
+    }
 }
 
 fn value<T: Serialize>(object: &T) -> Result<serde_yaml::Value> {

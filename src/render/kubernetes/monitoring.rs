@@ -4,7 +4,7 @@
 //! ServiceMonitors: those need the Prometheus Operator's custom resources in the cluster, and
 //! this base needs nothing installed. Grafana is provisioned as in Compose.
 
-use super::{secrets_name, tls_name, value, Generator, DIR};
+use super::{hardened, pod_security, secrets_name, tls_name, value, Generator, DIR};
 use crate::config::TlsMode;
 use crate::model::{cluster, Monitoring, Stack, GATEWAY_HTTPS_PORT, GATEWAY_INTERNAL_PORT};
 use crate::render::monitoring as files;
@@ -12,11 +12,11 @@ use crate::render::File;
 use anyhow::Result;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar,
-    EnvVarSource, HTTPGetAction, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    SeccompProfile, SecretKeySelector, SecretVolumeSource, SecurityContext, Service,
-    ServiceAccount, ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
+    ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource,
+    HTTPGetAction, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, SecretKeySelector,
+    SecretVolumeSource, Service, ServiceAccount, ServicePort, ServiceSpec, Volume, VolumeMount,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort, NetworkPolicySpec,
@@ -372,10 +372,6 @@ fn workload(stack: &Stack, spec: Spec) -> Result<Vec<serde_yaml::Value>> {
         labels: Some(labels.clone()),
         ..Default::default()
     };
-    let seccomp = || SeccompProfile {
-        type_: "RuntimeDefault".into(),
-        ..Default::default()
-    };
     let probe = |period: i32| Probe {
         http_get: Some(HTTPGetAction {
             path: Some(spec.health.into()),
@@ -431,12 +427,7 @@ fn workload(stack: &Stack, spec: Spec) -> Result<Vec<serde_yaml::Value>> {
                 spec: Some(PodSpec {
                     service_account_name: spec.service_account.then(|| PROMETHEUS.into()),
                     automount_service_account_token: Some(spec.service_account),
-                    security_context: Some(PodSecurityContext {
-                        run_as_non_root: Some(true),
-                        fs_group: Some(spec.uid),
-                        seccomp_profile: Some(seccomp()),
-                        ..Default::default()
-                    }),
+                    security_context: Some(pod_security(spec.uid)),
                     containers: vec![Container {
                         name: spec.name.into(),
                         image: Some(spec.image.into()),
@@ -450,20 +441,7 @@ fn workload(stack: &Stack, spec: Spec) -> Result<Vec<serde_yaml::Value>> {
                         }]),
                         readiness_probe: Some(probe(10)),
                         liveness_probe: Some(probe(30)),
-                        security_context: Some(SecurityContext {
-                            allow_privilege_escalation: Some(false),
-                            privileged: Some(false),
-                            read_only_root_filesystem: Some(true),
-                            run_as_non_root: Some(true),
-                            run_as_user: Some(spec.uid),
-                            run_as_group: Some(spec.uid),
-                            capabilities: Some(Capabilities {
-                                drop: Some(vec!["ALL".into()]),
-                                ..Default::default()
-                            }),
-                            seccomp_profile: Some(seccomp()),
-                            ..Default::default()
-                        }),
+                        security_context: Some(hardened(spec.uid)),
                         volume_mounts: Some(mounts),
                         ..Default::default()
                     }],

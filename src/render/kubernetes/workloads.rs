@@ -2,7 +2,7 @@
 //! its replicas must be told apart), its Services, and a PodDisruptionBudget and a
 //! HorizontalPodAutoscaler where they apply.
 
-use super::{secrets_name, value};
+use super::{runtime_default, secrets_name, value};
 use crate::model::{cluster, Component, Health, ImageSource, Stack, APP_UID, DOCKER_SOCKET};
 use crate::render::health;
 use anyhow::Result;
@@ -15,9 +15,8 @@ use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMap, ConfigMapEnvSource, Container, ContainerPort, EmptyDirVolumeSource,
     EnvFromSource, EnvVar, EnvVarSource, ExecAction, HostPathVolumeSource, PersistentVolumeClaim,
     PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
-    SecurityContext, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
-    VolumeResourceRequirements,
+    PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, SecurityContext, Service,
+    ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -298,13 +297,6 @@ fn run_as(comp: &Component) -> (Option<i64>, Option<i64>) {
     match comp.image {
         ImageSource::Prebuilt { .. } | ImageSource::OwnDockerfile { .. } => (None, None),
         _ => (Some(APP_UID as i64), Some(APP_UID as i64)),
-    }
-}
-
-fn runtime_default() -> SeccompProfile {
-    SeccompProfile {
-        type_: "RuntimeDefault".into(),
-        ..Default::default()
     }
 }
 
