@@ -2,12 +2,14 @@
 
 use super::labels;
 use anyhow::{Context, Result};
+use bollard::container::LogOutput;
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListNetworksOptionsBuilder,
     ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
     RemoveImageOptionsBuilder,
 };
 use bollard::Docker;
+use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 
@@ -69,23 +71,7 @@ pub async fn down(docker: &Docker, project: &str, opts: &DownOptions) -> Result<
         }
     }
     if opts.volumes {
-        let vols = docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::default()
-                    .filters(&project_label(project))
-                    .build(),
-            ))
-            .await?;
-        for v in vols.volumes.unwrap_or_default() {
-            docker
-                .remove_volume(
-                    &v.name,
-                    None::<bollard::query_parameters::RemoveVolumeOptions>,
-                )
-                .await
-                .with_context(|| format!("removing volume {}", v.name))?;
-            removed.push(format!("volume {}", v.name));
-        }
+        removed.extend(remove_volumes(docker, &project_label(project)).await?);
     }
     if opts.remove_images {
         removed.extend(remove_built_images(docker, project).await?);
@@ -216,7 +202,7 @@ pub async fn logs(
     docker: &Docker,
     project: &str,
     opts: &LogsOptions,
-    mut emit: impl FnMut(String),
+    emit: impl FnMut(String),
 ) -> Result<()> {
     let rows = ps(docker, project).await?;
     let width = rows.iter().map(|r| r.container.len()).max().unwrap_or(0);
@@ -242,6 +228,18 @@ pub async fn logs(
                 .boxed(),
         );
     }
+    emit_lines(streams, width, emit).await
+}
+
+/// Log streams, each labelled with where it comes from.
+pub(crate) type Labelled<'a> = BoxStream<'a, (String, Result<LogOutput, bollard::errors::Error>)>;
+
+/// Passes every line of `streams` to `emit` as it arrives, as `<label padded to width> | line`.
+pub(crate) async fn emit_lines(
+    streams: Vec<Labelled<'_>>,
+    width: usize,
+    mut emit: impl FnMut(String),
+) -> Result<()> {
     let mut all = futures_util::stream::select_all(streams);
     while let Some((name, item)) = all.next().await {
         let text = item?.to_string();
@@ -250,4 +248,28 @@ pub async fn logs(
         }
     }
     Ok(())
+}
+
+/// Removes every volume `filter` selects; names what it removed.
+pub(crate) async fn remove_volumes(
+    docker: &Docker,
+    filter: &HashMap<String, Vec<String>>,
+) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    let vols = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::default().filters(filter).build(),
+        ))
+        .await?;
+    for v in vols.volumes.unwrap_or_default() {
+        docker
+            .remove_volume(
+                &v.name,
+                None::<bollard::query_parameters::RemoveVolumeOptions>,
+            )
+            .await
+            .with_context(|| format!("removing volume {}", v.name))?;
+        removed.push(format!("volume {}", v.name));
+    }
+    Ok(removed)
 }

@@ -5,7 +5,7 @@ use super::{namespace_filter, NAMESPACE};
 use anyhow::{bail, Context, Result};
 use bollard::query_parameters::{
     ListConfigsOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
-    ListSecretsOptionsBuilder, ListServicesOptionsBuilder, ListVolumesOptionsBuilder,
+    ListSecretsOptionsBuilder, ListServicesOptionsBuilder,
 };
 use bollard::Docker;
 use std::collections::HashMap;
@@ -114,23 +114,7 @@ pub async fn remove(docker: &Docker, project: &str, volumes: bool) -> Result<Vec
         removed.push(format!("config {name}"));
     }
     if volumes {
-        let vols = docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::default()
-                    .filters(&filter)
-                    .build(),
-            ))
-            .await?;
-        for v in vols.volumes.unwrap_or_default() {
-            docker
-                .remove_volume(
-                    &v.name,
-                    None::<bollard::query_parameters::RemoveVolumeOptions>,
-                )
-                .await
-                .with_context(|| format!("removing volume {}", v.name))?;
-            removed.push(format!("volume {}", v.name));
-        }
+        removed.extend(crate::engine::ops::remove_volumes(docker, &filter).await?);
     }
     Ok(removed)
 }

@@ -123,7 +123,7 @@ pub async fn logs(
     docker: &Docker,
     project: &str,
     opts: &LogsOptions,
-    mut emit: impl FnMut(String),
+    emit: impl FnMut(String),
 ) -> Result<()> {
     super::require_manager(docker).await?;
     let mut streams = Vec::new();
@@ -153,12 +153,5 @@ pub async fn logs(
             );
         }
     }
-    let mut all = futures_util::stream::select_all(streams);
-    while let Some((name, item)) = all.next().await {
-        let text = item?.to_string();
-        for line in text.lines() {
-            emit(format!("{name:<width$} | {line}"));
-        }
-    }
-    Ok(())
+    crate::engine::ops::emit_lines(streams, width, emit).await
 }
