@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `mcpstack up` against `docker-compose up -d` on the same rendered files and prebuilt images:
-# cold (no containers) and warm (everything already running). Needs what .ci/setup and
-# .ci/images provide, and hyperfine. Usage: bash bench/up.sh [RUNS]
+# cold (no containers) until every container is healthy, and warm (everything already
+# running). For Compose, "healthy" is the engine's health status of every container, polled
+# every 0.2 s after `up -d` returns; `mcpstack up` waits for health itself, and with its
+# check also calls every server through the gateway before it returns. Needs what .ci/setup
+# and .ci/images provide, and hyperfine. Usage: bash bench/up.sh [RUNS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-5}"
@@ -32,9 +35,28 @@ printf 'COMPOSE_PROJECT_NAME=mcpstackbench\nMCP_GATEWAY_TOKENS=bench\n' > deploy
 mcp="$bin --caroot $work/ca --quiet up --detach --no-check --no-wait"
 dc="docker-compose --compatibility --profile production up -d"
 down="$bin --caroot $work/ca --quiet down"
+# docker-compose up -d, then every container of the project with a health check healthy.
+cat > "$work/compose-healthy.sh" <<SH
+set -eu
+$dc 2>/dev/null
+while :; do
+  pending=0
+  for c in \$(docker ps -q --filter label=com.docker.compose.project=mcpstackbench); do
+    case "\$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "\$c")" in
+      ""|healthy) ;;
+      *) pending=1 ;;
+    esac
+  done
+  [ "\$pending" = 0 ] && exit 0
+  sleep 0.2
+done
+SH
 cd deploy
 hyperfine --runs "$runs" --export-markdown "$work/cold.md" \
-  --prepare "cd .. && $down" -n "mcpstack up (cold)" "cd .. && $mcp" \
+  --prepare "cd .. && $down" -n "mcpstack up, to healthy (cold)" "cd .. && $bin --caroot $work/ca --quiet up --detach --no-check" \
+  --prepare "cd .. && $down" -n "mcpstack up, to healthy and every server called through the gateway (cold)" "cd .. && $bin --caroot $work/ca --quiet up --detach" \
+  --prepare "cd .. && $down" -n "docker-compose up -d, to healthy (cold)" "bash $work/compose-healthy.sh" \
+  --prepare "cd .. && $down" -n "mcpstack up --no-wait (cold)" "cd .. && $mcp" \
   --prepare "cd .. && $down" -n "docker-compose up -d (cold)" "$dc"
 cd .. && $mcp >/dev/null && cd deploy
 hyperfine --runs "$((runs * 2))" --warmup 1 --export-markdown "$work/warm.md" \

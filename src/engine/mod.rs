@@ -5,6 +5,7 @@ mod build;
 mod connect;
 mod container;
 mod credentials;
+mod exec;
 pub(crate) mod images;
 pub mod interpolate;
 mod labels;

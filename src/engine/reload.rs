@@ -8,10 +8,9 @@
 //! connections finish on the old workers; a config that fails `nginx -t` is not loaded and `up`
 //! fails with nginx's message.
 
+use super::exec::{run, Ran};
 use anyhow::{anyhow, Result};
-use bollard::exec::{CreateExecOptions, StartExecResults};
 use bollard::Docker;
-use futures_util::StreamExt;
 
 /// `$1`: the config; `$2`: `loaded` to only note the checksum (nginx just started with it).
 /// Exit 0 and prints `reloaded` or nothing; exit 1 with nginx's message.
@@ -42,25 +41,12 @@ pub async fn reload(
     fresh: bool,
 ) -> Result<Outcome> {
     let mode = if fresh { "loaded" } else { "check" };
-    let exec = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                cmd: Some(vec!["/bin/sh", "-c", SCRIPT, "reload", config, mode]),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                ..Default::default()
-            },
-        )
-        .await?;
-    let mut text = String::new();
-    if let StartExecResults::Attached { mut output, .. } = docker.start_exec(&exec.id, None).await?
-    {
-        while let Some(chunk) = output.next().await {
-            text += &chunk?.to_string();
-        }
-    }
-    let code = docker.inspect_exec(&exec.id).await?.exit_code.unwrap_or(-1);
+    let Ran { code, text } = run(
+        docker,
+        container,
+        vec!["/bin/sh", "-c", SCRIPT, "reload", config, mode],
+    )
+    .await?;
     if code != 0 {
         return Err(anyhow!(
             "the new gateway config was not loaded into {container}; it keeps serving the previous one:\n{}  = help: fix the cause above (a template in `templates:`?), render again and run `mcpstack up`",

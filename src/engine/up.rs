@@ -46,6 +46,15 @@ impl UpReport {
             && self.removed.is_empty()
             && self.reloaded.is_empty())
     }
+
+    /// Adds what `other` did after what this one did.
+    fn merge(&mut self, other: UpReport) {
+        self.created.extend(other.created);
+        self.started.extend(other.started);
+        self.removed.extend(other.removed);
+        self.unchanged.extend(other.unchanged);
+        self.reloaded.extend(other.reloaded);
+    }
 }
 
 /// The services of the selected profiles, in start order: each level depends only on earlier ones.
@@ -171,7 +180,6 @@ async fn apply_service(
     };
     let hash = config_hash(spec, image_id);
     let replicas = spec.replicas();
-    let mut report = UpReport::default();
     let by_number: HashMap<u32, &ContainerSummary> = existing
         .iter()
         .filter_map(|c| {
@@ -180,10 +188,15 @@ async fn apply_service(
                 .map(|n| (n, c))
         })
         .collect();
-    for n in 1..=replicas {
+    // Replicas are independent: created and started at once, reported in order.
+    let ctx = &ctx;
+    let hash = hash.as_str();
+    let by_number = &by_number;
+    let jobs = (1..=replicas).map(|n| async move {
+        let mut report = UpReport::default();
         let cname = labels::container_name(&t.project, name, n);
         let current = by_number.get(&n);
-        let fresh = current.is_some_and(|c| label(c, labels::CONFIG_HASH) == Some(hash.as_str()));
+        let fresh = current.is_some_and(|c| label(c, labels::CONFIG_HASH) == Some(hash));
         if let (Some(c), false) = (current, fresh) {
             let id = c.id.clone().unwrap_or_default();
             let _ = docker
@@ -201,7 +214,7 @@ async fn apply_service(
                 .with_context(|| format!("removing {cname}"))?;
         }
         if !fresh {
-            let mut body = ctx.create_body(name, spec, n, image_id, &hash)?;
+            let mut body = ctx.create_body(name, spec, n, image_id, hash)?;
             let api = docker.client_version();
             check_often_while_starting(
                 &mut body,
@@ -226,7 +239,7 @@ async fn apply_service(
                 .is_some_and(|c| c.state.as_ref().map(|s| s.to_string()) == Some("running".into()));
         if running {
             report.unchanged.push(cname.clone());
-            continue;
+            return Ok(report);
         }
         let step = p.start(format!("Container {cname}"), "Starting");
         if let Err(e) = docker.start_container(&cname, None).await {
@@ -235,8 +248,13 @@ async fn apply_service(
         }
         report.started.push(cname.clone());
         step.done(if fresh { "Started" } else { "Created, started" });
+        Ok::<_, anyhow::Error>(report)
+    });
+    let mut report = UpReport::default();
+    for r in try_join_all(jobs).await? {
+        report.merge(r);
     }
-    for (n, c) in by_number {
+    for (&n, c) in by_number {
         if n > replicas {
             let id = c.id.clone().unwrap_or_default();
             docker
@@ -346,10 +364,7 @@ pub async fn up(
         });
         let mut failures: Vec<Failure> = Vec::new();
         for (r, failed) in try_join_all(jobs).await? {
-            report.created.extend(r.created);
-            report.started.extend(r.started);
-            report.removed.extend(r.removed);
-            report.unchanged.extend(r.unchanged);
+            report.merge(r);
             failures.extend(failed);
         }
         // What depends on a failed service cannot start: say where everything stands.

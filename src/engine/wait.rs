@@ -1,15 +1,17 @@
 //! Waiting for health checks, and what `up` says when a service does not get healthy: every
 //! service's state, and the last log lines of each container that failed.
 
+use super::exec::{run, Ran};
 use super::labels;
 use super::ops::ps;
 use super::progress::Progress;
 use super::Target;
+use bollard::models::HealthConfig;
 use bollard::query_parameters::LogsOptionsBuilder;
 use bollard::Docker;
 use futures_util::StreamExt;
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The longest `up` waits for one service to become healthy.
 const LIMIT: Duration = Duration::from_secs(300);
@@ -48,7 +50,77 @@ fn verdict(
     }
 }
 
+/// When `up` runs a starting container's health check itself: every half second for the
+/// first ten runs (most servers are ready within seconds), then less often (each run starts
+/// the check's interpreter in the container), at most every 3 s.
+struct Backoff {
+    next: Instant,
+    gap: Duration,
+    runs: u32,
+}
+
+const FIRST_GAP: Duration = Duration::from_millis(500);
+const QUICK_RUNS: u32 = 10;
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            next: Instant::now() + FIRST_GAP,
+            gap: FIRST_GAP,
+            runs: 0,
+        }
+    }
+}
+
+impl Backoff {
+    /// Whether a run is due now; if so, the next one is scheduled.
+    fn due(&mut self) -> bool {
+        let now = Instant::now();
+        if now < self.next {
+            return false;
+        }
+        self.runs += 1;
+        if self.runs >= QUICK_RUNS {
+            self.gap = (self.gap * 3 / 2).min(Duration::from_secs(3));
+        }
+        self.next = now + self.gap;
+        true
+    }
+}
+
+/// The command line a health check's `test` runs, as the engine runs it; `None` for `NONE`
+/// or an empty test.
+fn check_command(test: &[String]) -> Option<Vec<&str>> {
+    match test.split_first()? {
+        (kind, rest) if kind == "CMD" && !rest.is_empty() => {
+            Some(rest.iter().map(String::as_str).collect())
+        }
+        (kind, [line]) if kind == "CMD-SHELL" => Some(vec!["/bin/sh", "-c", line]),
+        _ => None,
+    }
+}
+
+/// Runs a container's health check in it once; true when it passes within its timeout.
+/// A check that fails or cannot run is not a verdict: the engine's own runs decide that.
+async fn run_check(docker: &Docker, cname: &str, check: Option<HealthConfig>) -> bool {
+    let Some(check) = check else { return false };
+    let test = check.test.unwrap_or_default();
+    let Some(cmd) = check_command(&test) else {
+        return false;
+    };
+    let limit = match check.timeout {
+        Some(ns) if ns > 0 => Duration::from_nanos(ns as u64),
+        _ => Duration::from_secs(30), // the engine's default
+    };
+    matches!(
+        tokio::time::timeout(limit, run(docker, cname, cmd)).await,
+        Ok(Ok(Ran { code: 0, .. }))
+    )
+}
+
 /// Waits until every container of `name` is healthy (or running, without a health check).
+/// A container counts as healthy when the engine says so or when its own health check,
+/// run by `up`, passes.
 pub async fn wait_healthy(
     docker: &Docker,
     t: &Target,
@@ -61,6 +133,11 @@ pub async fn wait_healthy(
     for n in 1..=replicas {
         let cname = labels::container_name(&t.project, name, n);
         let mut restarts_before = None;
+        // The first replica has just started; later ones waited while it got ready.
+        let mut probe = Backoff::default();
+        if n > 1 {
+            probe.next = Instant::now();
+        }
         loop {
             let fail = |reason: String| Failure {
                 service: name.to_string(),
@@ -101,6 +178,12 @@ pub async fn wait_healthy(
             }
             let waiting = step
                 .get_or_insert_with(|| p.start(format!("Service {name}"), "Waiting for health"));
+            // The engine runs the check only every interval (10 s on engines without a start
+            // interval): run the same check now, and count its first pass.
+            let check = c.config.and_then(|c| c.healthcheck);
+            if probe.due() && run_check(docker, &cname, check).await {
+                break;
+            }
             if waiting.elapsed() > LIMIT {
                 failures.push(fail(format!(
                     "did not become healthy in {}s",
@@ -108,7 +191,7 @@ pub async fn wait_healthy(
                 )));
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
     match (step, failures.is_empty()) {
@@ -189,7 +272,42 @@ pub async fn last_logs(docker: &Docker, cname: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::verdict;
+    use super::{check_command, verdict, Backoff};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn up_runs_a_check_soon_then_less_often_at_most_every_three_seconds() {
+        let mut b = Backoff::default();
+        assert!(!b.due(), "not at once: the server has just started");
+        let mut gaps = Vec::new();
+        for _ in 0..14 {
+            b.next = Instant::now();
+            assert!(b.due());
+            assert!(!b.due(), "a run schedules the next one");
+            gaps.push(b.gap.as_millis());
+        }
+        assert_eq!(
+            gaps,
+            [500, 500, 500, 500, 500, 500, 500, 500, 500, 750, 1125, 1687, 2531, 3000]
+        );
+        assert!(b.next > Instant::now() + Duration::from_millis(2900));
+    }
+
+    #[test]
+    fn a_health_check_runs_as_the_engine_runs_it() {
+        let v = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let test = v(&["CMD", "python3", "/health.py"]);
+        assert_eq!(check_command(&test), Some(vec!["python3", "/health.py"]));
+        let test = v(&["CMD-SHELL", "curl -f localhost || exit 1"]);
+        assert_eq!(
+            check_command(&test),
+            Some(vec!["/bin/sh", "-c", "curl -f localhost || exit 1"])
+        );
+        assert_eq!(check_command(&v(&["NONE"])), None);
+        assert_eq!(check_command(&v(&["CMD"])), None);
+        assert_eq!(check_command(&v(&["CMD-SHELL", "a", "b"])), None);
+        assert_eq!(check_command(&[]), None);
+    }
 
     #[test]
     fn a_container_that_exits_restarts_or_is_unhealthy_has_failed() {
