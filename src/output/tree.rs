@@ -81,7 +81,8 @@ pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
             help: "move it away (or drop it from the manifest) and run `mcpstack render` again; nothing was written".into(),
         });
     }
-    let mut bytes = Vec::new();
+    // Sized from the start: growing by doubling would hold a large file twice while it copies.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes)
         .map_err(|e| Error::io(&path, e))?;
     Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))

@@ -26,10 +26,14 @@ pub struct File {
 impl File {
     fn new(path: impl Into<String>, contents: impl Into<String>) -> Self {
         let mut contents: String = contents.into();
-        contents = contents.replace("\r\n", "\n");
+        if contents.contains('\r') {
+            contents = contents.replace("\r\n", "\n");
+        }
         if !contents.ends_with('\n') {
             contents.push('\n');
         }
+        // A rendered text grew by doubling; all of them are held until written or compared.
+        contents.shrink_to_fit();
         File {
             path: path.into(),
             contents,
