@@ -36,18 +36,18 @@ pub enum State {
     OrphanEdited,
 }
 
-/// `old` and `new` are kept only for paths that change (a diff shows them): an up-to-date
-/// file costs no memory beyond its path.
+/// `old` is read only for paths that change (a diff shows it), and `new` borrows the rendered
+/// text: an up-to-date file costs no memory beyond its path.
 #[derive(Debug)]
-pub struct Entry {
+pub struct Entry<'a> {
     pub path: String,
     pub state: State,
     pub old: Option<String>,
-    pub new: Option<String>,
+    pub new: Option<&'a str>,
 }
 
 /// Compares the rendered Compose files with the output folder. Reads only.
-pub fn plan(dir: &Path, files: &[File]) -> Result<Vec<Entry>> {
+pub fn plan<'a>(dir: &Path, files: &'a [File]) -> Result<Vec<Entry<'a>>> {
     plan_for(dir, files, Target::Compose)
 }
 
@@ -68,16 +68,16 @@ pub fn holds(dir: &Path, rel: &str) -> Result<bool> {
 
 /// Compares one target's rendered files with the output folder; the other target's files are
 /// neither checked nor orphans. Reads only.
-pub fn plan_for(dir: &Path, files: &[File], target: Target) -> Result<Vec<Entry>> {
+pub fn plan_for<'a>(dir: &Path, files: &'a [File], target: Target) -> Result<Vec<Entry<'a>>> {
     plan_with(dir, files, &manifest::read(dir)?, target)
 }
 
-fn plan_with(
+fn plan_with<'a>(
     dir: &Path,
-    files: &[File],
+    files: &'a [File],
     manifest: &Manifest,
     target: Target,
-) -> Result<Vec<Entry>> {
+) -> Result<Vec<Entry<'a>>> {
     tree::check_root(dir)?;
     let mut entries = Vec::new();
     let rendered: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
@@ -85,17 +85,26 @@ fn plan_with(
         let rel = manifest::normalise(&f.path)
             .filter(|rel| *rel == f.path)
             .ok_or_else(|| anyhow::anyhow!("renderer produced an unsafe path `{}`", f.path))?;
-        let old = tree::read(dir, &rel)?;
+        // The whole old text is read only for a file that changes (its hash and diff need it).
+        let old = match tree::same(dir, &rel, f.contents.as_bytes())? {
+            Some(true) => {
+                entries.push(Entry {
+                    path: rel,
+                    state: State::UpToDate,
+                    old: None,
+                    new: None,
+                });
+                continue;
+            }
+            Some(false) => tree::read(dir, &rel)?,
+            None => None,
+        };
         let state = match &old {
             None => State::Missing,
-            Some(text) if *text == f.contents => State::UpToDate,
             Some(text) if manifest.is_ours(&rel, text) => State::Stale,
             Some(_) => State::HandEdited,
         };
-        let (old, new) = match state {
-            State::UpToDate => (None, None),
-            _ => (old, Some(f.contents.clone())),
-        };
+        let new = Some(f.contents.as_str());
         entries.push(Entry {
             path: rel,
             state,
@@ -130,7 +139,7 @@ fn plan_with(
 /// CI log points at the file in the repository.
 pub fn diff(e: &Entry, shown: &str) -> String {
     let old = e.old.as_deref().unwrap_or("");
-    let new = e.new.as_deref().unwrap_or("");
+    let new = e.new.unwrap_or("");
     let path = match shown {
         "" | "." => e.path.clone(),
         dir => format!("{}/{}", dir.trim_end_matches('/'), e.path),
@@ -286,7 +295,7 @@ fn transaction(
     };
     let mut temps = Vec::new();
     for e in changes {
-        let Some(contents) = &e.new else { continue };
+        let Some(contents) = e.new else { continue };
         let parent = e.path.rsplit_once('/').map_or("", |(p, _)| p);
         let written = tree::ensure_dir(dir, parent)
             .and_then(|folder| atomic::write_temp(&folder, contents.as_bytes(), mode_for(&e.path)));

@@ -52,8 +52,9 @@ pub fn check(root: &Path, rel: &str) -> Result<()> {
     Ok(())
 }
 
-/// The text of `rel`, or `None` if it does not exist. Never follows a link.
-pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
+/// Opens `rel` for reading, or `None` if it does not exist. Never follows a link; refuses
+/// anything but a plain file.
+fn open(root: &Path, rel: &str) -> Result<Option<(fs::File, PathBuf, u64)>> {
     check(root, rel)?;
     let path = root.join(rel);
     let mut options = fs::OpenOptions::new();
@@ -63,7 +64,7 @@ pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NOFOLLOW);
     }
-    let mut file = match options.open(&path) {
+    let file = match options.open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         // A file where a folder should be: nothing is there yet; the write reports it.
@@ -81,11 +82,49 @@ pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
             help: "move it away (or drop it from the manifest) and run `mcpstack render` again; nothing was written".into(),
         });
     }
+    Ok(Some((file, path, meta.len())))
+}
+
+/// The text of `rel`, or `None` if it does not exist. Never follows a link.
+pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
+    let Some((mut file, path, len)) = open(root, rel)? else {
+        return Ok(None);
+    };
     // Sized from the start: growing by doubling would hold a large file twice while it copies.
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     file.read_to_end(&mut bytes)
         .map_err(|e| Error::io(&path, e))?;
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    // Valid UTF-8 (every file mcpstack writes) becomes the text without a copy.
+    Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
+        String::from_utf8_lossy(e.as_bytes()).into_owned()
+    })))
+}
+
+/// Whether `rel` exists and holds exactly `contents`: `None` if it does not exist. Compares
+/// in small blocks, so that checking an up-to-date folder holds no file in memory.
+pub fn same(root: &Path, rel: &str, contents: &[u8]) -> Result<Option<bool>> {
+    let Some((mut file, path, len)) = open(root, rel)? else {
+        return Ok(None);
+    };
+    if len != contents.len() as u64 {
+        return Ok(Some(false));
+    }
+    let mut block = [0u8; 64 * 1024];
+    let mut rest = contents;
+    loop {
+        let n = match file.read(&mut block) {
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        if n == 0 {
+            return Ok(Some(rest.is_empty()));
+        }
+        if n > rest.len() || block[..n] != rest[..n] {
+            return Ok(Some(false));
+        }
+        rest = &rest[n..];
+    }
 }
 
 /// Creates the output folder and `rel_dir` inside it, one real folder at a time.
