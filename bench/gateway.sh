@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Gateway throughput: `tools/call` (echo) on the example's stateless Node server, through the
-# gateway (HTTPS, bearer token, HTTP/1.1 keep-alive from the client) against the same
-# container reached directly on the project network, with the access log unbuffered (as
-# before) and buffered (the default now). 16 connections, wrk; calls/s are wrk's requests/s.
+# Gateway overhead: `tools/call` (echo) on the example's stateless Node server, 16 connections
+# (wrk, HTTP/1.1 keep-alive from the client), calls/s and the p50 latency of one connection:
+#   direct   the server container's own address on the project network (the issue's anchor)
+#   bare     a hand-written minimal nginx proxy (TLS, one upstream with keep-alive, no log,
+#            nothing else) in the same image beside it: what the proxy hop itself costs here
+#   gateway  mcpstack's gateway at its container address (as a client on another machine
+#            reaches it: the kernel forwards the published port, no userland copy)
+#   gateway-published  the same through 127.0.0.1:38443 (docker-proxy carries every byte)
+# with the access log unbuffered (as before) and buffered (the default now).
 # Needs what .ci/setup and .ci/images provide (wrk, docker, local images).
 # Usage: bash bench/gateway.sh [SECONDS] [ROUNDS]
 set -euo pipefail
@@ -18,7 +23,7 @@ bin="$root/target/release/mcpstack"
 exec 9>/tmp/mcpstack-live.lock
 flock 9
 work="$(mktemp -d)"
-trap 'cd "$work/gateway" && "$bin" --caroot "$work/ca" --quiet down >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'docker rm -f gwbench-bare >/dev/null 2>&1; cd "$work/gateway" && "$bin" --caroot "$work/ca" --quiet down >/dev/null 2>&1; rm -rf "$work"' EXIT
 cp -r "$root/examples/gateway" "$work/gateway"
 rm -rf "$work/gateway/deploy"
 cd "$work/gateway"
@@ -51,6 +56,40 @@ wrk.headers["Mcp-Protocol-Version"] = "2025-06-18"
 wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}}'
 LUA
 
+# The minimal proxy: what a user would write by hand, with the same certificate.
+cat > "$work/bare.conf" <<'NGINX'
+worker_processes auto;
+pid /tmp/bare.pid;
+error_log /dev/stderr warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    upstream pool { server POOL:8000; keepalive 32; }
+    server {
+        listen 9443 ssl http2;
+        ssl_certificate /certs/fullchain.pem;
+        ssl_certificate_key /certs/privkey.pem;
+        location /pool/ {
+            proxy_pass http://pool/mcp;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+        }
+    }
+}
+NGINX
+
+rate() { awk '/Requests\/sec/ {print $2}'; }
+p50() { awk '$1 == "50%" {print $2}'; }
+load() { # URL [wrk args...]: calls/s with 16 connections
+  local url="$1"; shift
+  wrk -t2 -c16 -d"${secs}s" -s "$work/call.lua" "$@" "$url" | rate
+}
+latency() { # URL [wrk args...]: p50 of one connection
+  local url="$1"; shift
+  wrk -t1 -c1 -d"$(( secs / 2 + 1 ))s" --latency -s "$work/call.lua" "$@" "$url" | p50
+}
+
 results="$work/results.txt"
 for mode in unbuffered buffered; do
   sed -i "s/^  access_log: .*/  access_log: $mode/" mcp-stack.yaml
@@ -58,10 +97,39 @@ for mode in unbuffered buffered; do
   printf 'MCP_GATEWAY_TOKENS=bench\n' > deploy/.env
   "$bin" --caroot "$work/ca" --quiet up --detach --no-check --profile production >/dev/null
   ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' gwbench-pool-1)
+  gw_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' gwbench-gateway-1)
+  net=$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' gwbench-pool-1)
+  if [ "$mode" = buffered ]; then
+    sed "s/POOL/$ip/" "$work/bare.conf" > "$work/bare.run.conf"
+    docker rm -f gwbench-bare >/dev/null 2>&1 || true
+    docker run -d --name gwbench-bare --network "$net" \
+      -v "$work/bare.run.conf:/bare.conf:ro" -v "$PWD/deploy/certs:/certs:ro" \
+      --entrypoint nginx "$MCPSTACK_TEST_NGINX_IMAGE" -c /bare.conf -g 'daemon off;' >/dev/null
+    bare_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' gwbench-bare)
+    sleep 1
+  fi
+  gw_url="https://$gw_ip:8443/pool/"
+  pub_url="https://127.0.0.1:38443/pool/"
+  host=(-H "Host: mcp.local")
   for r in $(seq "$rounds"); do
-    gw=$(wrk -t2 -c16 -d"${secs}s" -s "$work/call.lua" -H "Host: mcp.local:38443" https://127.0.0.1:38443/pool/ | awk '/Requests\/sec/ {print $2}')
-    direct=$(wrk -t2 -c16 -d"${secs}s" -s "$work/call.lua" "http://$ip:8000/mcp" | awk '/Requests\/sec/ {print $2}')
-    echo "access_log=$mode round=$r gateway=$gw direct=$direct" | tee -a "$results"
+    line="access_log=$mode round=$r"
+    line+=" direct=$(load "http://$ip:8000/mcp")"
+    [ "$mode" = buffered ] && line+=" bare=$(load "https://$bare_ip:9443/pool/")"
+    line+=" gateway=$(load "$gw_url" "${host[@]}")"
+    line+=" gateway-published=$(load "$pub_url" "${host[@]}")"
+    echo "$line" | tee -a "$results"
   done
+  if [ "$mode" = buffered ]; then
+    line="p50 (1 connection)"
+    line+=" direct=$(latency "http://$ip:8000/mcp")"
+    line+=" bare=$(latency "https://$bare_ip:9443/pool/")"
+    line+=" gateway=$(latency "$gw_url" "${host[@]}")"
+    line+=" gateway-published=$(latency "$pub_url" "${host[@]}")"
+    echo "$line" | tee -a "$results"
+    # Connections the gateway opened to the server during all of the above: with keep-alive,
+    # a handful; without, one per call.
+    echo "gateway->server TCP connections open or in TIME-WAIT after the runs: $(docker exec gwbench-gateway-1 cat /proc/net/tcp | awk '$3 ~ /:1F40$/' | wc -l)" | tee -a "$results"
+  fi
 done
+docker rm -f gwbench-bare >/dev/null 2>&1 || true
 cat "$results"

@@ -88,11 +88,20 @@ fn host_conf(rendered: &str, run: &Path, deploy: &Path, https: u16, ports: &[u16
             "listen 8080;",
             &format!("listen 127.0.0.1:{};", free_port()),
         );
-    for (i, port) in ports.iter().enumerate() {
-        let name = format!(" stream-{}:8000;", i + 1);
-        assert!(conf.contains(&name), "{name} is not in the config");
-        conf = conf.replace(&name, &format!(" 127.0.0.1:{port};"));
-    }
+    // What the entrypoint writes in the container, with the replicas' addresses here.
+    let upstreams: String = ports
+        .iter()
+        .enumerate()
+        .map(|(i, port)| {
+            format!(
+                "upstream stream_r{} {{ server 127.0.0.1:{port}; keepalive 32; }}\n",
+                i + 1
+            )
+        })
+        .collect();
+    let include = "include /tmp/mcpstack/upstreams.conf;";
+    assert!(conf.contains(include), "{include} is not in the config");
+    conf = conf.replace(include, &upstreams);
     conf
 }
 

@@ -89,12 +89,16 @@ async fn locations_come_back_inside_the_prefix_and_check_follows_them() {
             "listen 8080;",
             &format!("listen 127.0.0.1:{};", free_port()),
         );
-    for name in ["old", "new", "zoo"] {
-        conf = conf.replace(
-            &format!("$mcp_upstream {name}:"),
-            "$mcp_upstream 127.0.0.1:",
-        );
-    }
+    // What the entrypoint writes in the container, with the servers' addresses here.
+    let upstreams = format!(
+        "upstream old_upstream {{ server 127.0.0.1:{}; keepalive 32; }}\n\
+         upstream new_upstream {{ server 127.0.0.1:{}; keepalive 32; }}\n\
+         upstream zoo_upstream {{ server 127.0.0.1:{}; keepalive 32; }}\n",
+        old.addr.port(),
+        new.addr.port(),
+        zoo.port()
+    );
+    conf = conf.replace("include /tmp/mcpstack/upstreams.conf;", &upstreams);
     assert_ne!(conf, rendered);
     let conf_file = dir.join("host-nginx.conf");
     std::fs::write(&conf_file, conf).unwrap();

@@ -206,10 +206,13 @@ fn gateway_entrypoint_is_valid_shell() {
     }
 }
 
-/// On an nginx without upstream `resolve`, servers are reached through a variable; `set` is a
-/// rewrite-module directive, so it must come before `rewrite ... break`, which stops them.
+/// On an nginx without upstream `resolve`, every route still proxies to an upstream block with
+/// keep-alive: the entrypoint writes those blocks from the list in nginx.conf and the addresses
+/// it looks up. Here its `upstreams` function runs for real on the rendered nginx.conf, with a
+/// `getent` that knows every name but `legacy`.
 #[test]
-fn upstream_variable_is_set_before_the_rewrite_that_ends_the_rewrite_phase() {
+fn old_nginx_gets_upstream_blocks_with_keepalive_from_the_entrypoint() {
+    use std::os::unix::fs::PermissionsExt;
     let (_t, dir) = example_copy("gateway");
     let cfg = dir.join("mcp-stack.yaml");
     let yaml = fs::read_to_string(&cfg).unwrap();
@@ -220,17 +223,82 @@ fn upstream_variable_is_set_before_the_rewrite_that_ends_the_rewrite_phase() {
     .unwrap();
     assert!(run(&["render"], &dir).status.success());
     let conf = fs::read_to_string(dir.join("deploy/nginx/nginx.conf")).unwrap();
-    let mut checked = 0;
-    for block in conf.split("location ").skip(1) {
-        let block = &block[..block.find("\n        }").unwrap_or(block.len())];
-        if let Some(set) = block.find("set $mcp_upstream") {
-            let rewrite = block.find("rewrite ").expect("a rewrite");
-            assert!(set < rewrite, "set after rewrite in:\n{block}");
-            checked += 1;
+    let entry = fs::read_to_string(dir.join("deploy/nginx/entrypoint.sh")).unwrap();
+    assert!(conf.contains("include /tmp/mcpstack/upstreams.conf;"));
+    assert!(conf.contains("# mcpstack-upstream pool_upstream pool 8000 least_conn\n"));
+    assert!(!conf.contains(" resolve;"), "1.22 has no upstream resolve");
+
+    // Every upstream nginx.conf names: direct proxy_pass targets and the replicas' picks.
+    let mut names: Vec<String> = conf
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("proxy_pass http://"))
+        .filter(|t| !t.starts_with('$'))
+        .map(|t| t.trim_end_matches(';').to_string())
+        .collect();
+    names.extend(
+        conf.lines()
+            .filter_map(|l| l.trim().strip_prefix("r"))
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(n, t)| n.parse::<u32>().is_ok() && t.starts_with("stream_r"))
+            .map(|(_, t)| t.trim_end_matches(';').to_string()),
+    );
+    names.sort();
+    names.dedup();
+    assert!(names.len() >= 6, "{names:?}");
+
+    let start = entry.find("upstreams() {").unwrap();
+    let end = start + entry[start..].find("\n}\n").unwrap() + 3;
+    let bin = dir.join("stub-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let getent = bin.join("getent");
+    fs::write(
+        &getent,
+        "#!/bin/sh\n[ \"$2\" = legacy ] && exit 2\n\
+         printf '10.0.0.7 STREAM %s\\n10.0.0.8 STREAM %s\\n10.0.0.7 DGRAM\\n' \"$2\" \"$2\"\n",
+    )
+    .unwrap();
+    fs::set_permissions(&getent, fs::Permissions::from_mode(0o755)).unwrap();
+    let conf_file = dir.join("deploy/nginx/nginx.conf");
+    let script = format!(
+        "conf='{}'\n{}upstreams\n",
+        conf_file.display(),
+        &entry[start..end]
+    );
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let o = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let blocks = String::from_utf8(o.stdout).unwrap();
+    for name in &names {
+        let at = blocks
+            .find(&format!("upstream {name} {{\n"))
+            .unwrap_or_else(|| panic!("no upstream {name} in:\n{blocks}"));
+        let block = &blocks[at..at + blocks[at..].find("}\n").unwrap()];
+        assert!(block.contains("    keepalive 32;\n"), "{block}");
+        if name.starts_with("legacy") {
+            assert!(block.contains("server 127.0.0.1:"), "{block}");
+            assert!(block.contains(" down;"), "{block}");
+        } else {
+            // Both addresses, each once, with the server's port.
+            assert_eq!(block.matches("server 10.0.0.7:").count(), 1, "{block}");
+            assert_eq!(block.matches("server 10.0.0.8:").count(), 1, "{block}");
         }
     }
-    assert!(checked >= 4, "expected variable upstreams, found {checked}");
-    // The 404 for a session tag that names no replica is a rewrite-phase `if` too.
+    assert_eq!(
+        blocks
+            .lines()
+            .filter(|l| l.starts_with("upstream "))
+            .count(),
+        names.len(),
+        "{blocks}"
+    );
+    assert!(blocks.contains("least_conn;"), "pool balances: {blocks}");
+
+    // The 404 for a session tag that names no replica is a rewrite-phase `if`, before the
+    // rewrite that ends that phase.
     let mut tagged = 0;
     for block in conf.split("location ").skip(1) {
         if let Some(check) = block.find("if ($mcp_pick_stream = \"\")") {

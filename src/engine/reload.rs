@@ -13,11 +13,14 @@ use anyhow::{anyhow, Result};
 use bollard::Docker;
 
 /// `$1`: the config; `$2`: `loaded` to only note the checksum (nginx just started with it).
+/// On nginx before 1.27.3 the entrypoint beside the config writes the upstream blocks the new
+/// config lists first (see the gateway's entrypoint.sh).
 /// Exit 0 and prints `reloaded` or nothing; exit 1 with nginx's message.
 const SCRIPT: &str = r#"f="$1"; mark=/tmp/mcpstack/loaded-config.cksum
 now=$(cksum < "$f") || exit 1
 [ "$(cat "$mark" 2>/dev/null)" = "$now" ] && exit 0
 if [ "$2" != loaded ]; then
+  if [ -e /tmp/mcpstack/upstreams.conf ]; then sh "${f%/*}/entrypoint.sh" upstreams 2>&1 || exit 1; fi
   nginx -t -q -c "$f" 2>&1 || exit 1
   nginx -s reload -c "$f" 2>&1 || exit 1
   echo reloaded

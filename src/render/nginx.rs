@@ -43,7 +43,7 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
                     r.host.clone()
                 },
                 split => split(r.replica_hosts.len()),
-                picks => picks(r, g.nginx_version >= UPSTREAM_RESOLVE),
+                picks => picks(r),
                 replicas => r.replicas,
                 var => var,
             }
@@ -60,6 +60,7 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
             resolver => &g.resolver,
             http2_directive => g.nginx_version >= HTTP2_DIRECTIVE,
             upstream_resolve => g.nginx_version >= UPSTREAM_RESOLVE,
+            upstream_lines => entrypoint_upstreams(stack),
             acme => g.tls.mode == TlsMode::Acme,
             tls_dir => if g.tls.mode == TlsMode::Acme { "/tmp/mcpstack/tls" } else { "/etc/nginx/certs" },
             auth => g.auth_tokens_env.is_some(),
@@ -89,9 +90,8 @@ fn split(n: usize) -> Vec<String> {
         .collect()
 }
 
-/// Where each replica's tag leads: its upstream block when nginx re-resolves those (one per
-/// replica), else its name and port, resolved per request through a variable.
-fn picks(r: &Route, upstream_resolve: bool) -> Vec<minijinja::Value> {
+/// Where each replica's tag leads: the replica's own upstream block.
+fn picks(r: &Route) -> Vec<minijinja::Value> {
     let var = r.server.replace('-', "_");
     r.replica_hosts
         .iter()
@@ -99,14 +99,38 @@ fn picks(r: &Route, upstream_resolve: bool) -> Vec<minijinja::Value> {
             context! {
                 tag => &x.tag,
                 host => &x.compose_host,
-                target => if upstream_resolve {
-                    format!("{var}_{}", x.tag)
-                } else {
-                    format!("{}:{}", x.compose_host, r.port)
-                },
+                target => format!("{var}_{}", x.tag),
             }
         })
         .collect()
+}
+
+/// The upstream blocks the entrypoint writes for nginx before 1.27.3 (which cannot re-resolve
+/// the names in `upstream` blocks itself), listed in nginx.conf: name, host, port and balancing
+/// of each. Newer nginx gets the blocks themselves in nginx.conf, with `resolve`.
+fn entrypoint_upstreams(stack: &Stack) -> Vec<minijinja::Value> {
+    if stack.gateway.nginx_version >= UPSTREAM_RESOLVE {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for r in &stack.gateway.routes {
+        let var = r.server.replace('-', "_");
+        let upstream = |name: String, host: &str, balance: &str| {
+            context! { name => name, host => host, port => r.port, balance => balance }
+        };
+        match r.balance {
+            Balance::SessionAffinity => out.extend(
+                r.replica_hosts
+                    .iter()
+                    .map(|x| upstream(format!("{var}_{}", x.tag), &x.compose_host, "single")),
+            ),
+            Balance::LeastConn => {
+                out.push(upstream(format!("{var}_upstream"), &r.host, "least_conn"))
+            }
+            Balance::Single => out.push(upstream(format!("{var}_upstream"), &r.host, "single")),
+        }
+    }
+    out
 }
 
 /// Starts nginx: loads bearer tokens from the environment, picks the TLS files, and
@@ -118,6 +142,7 @@ pub fn entrypoint(stack: &Stack, templates: &Templates) -> Result<String> {
             header => header(stack, "#").trim_end(),
             tokens_env => &stack.gateway.auth_tokens_env,
             acme => stack.gateway.tls.mode == TlsMode::Acme,
+            upstreams => stack.gateway.nginx_version < UPSTREAM_RESOLVE,
         },
     )
 }
