@@ -42,6 +42,7 @@ pub async fn ensure(
     for name in order {
         let spec = &t.file.services[name];
         let present = docker.inspect_image(&spec.image).await.ok();
+        let mut changed = false;
         if let Some(b) = &spec.build {
             if seen.insert((b.context.clone(), b.dockerfile.clone())) {
                 let folder = t.dir.join(&b.context);
@@ -71,6 +72,7 @@ pub async fn ensure(
                     l.insert(labels::BUILT_FOR.into(), t.project.clone());
                     l.insert(labels::BUILD_HASH.into(), hash);
                     let verbose = opts.verbose;
+                    changed = true;
                     let result = build(docker, &spec.image, body, l, |line| {
                         if verbose {
                             p.detail(format!("   {name} | {line}"));
@@ -91,13 +93,20 @@ pub async fn ensure(
             }
         } else if present.is_none() {
             pull(docker, &spec.image, p).await?;
+            changed = true;
         }
-        let id = docker
-            .inspect_image(&spec.image)
-            .await
-            .with_context(|| format!("image {} of {name}", spec.image))?
-            .id
-            .unwrap_or_default();
+        // The image looked at above, unless it was just built or pulled.
+        let id = match present.filter(|_| !changed) {
+            Some(image) => image.id,
+            None => {
+                docker
+                    .inspect_image(&spec.image)
+                    .await
+                    .with_context(|| format!("image {} of {name}", spec.image))?
+                    .id
+            }
+        }
+        .unwrap_or_default();
         ids.insert(name.clone(), id);
     }
     Ok(ids)
