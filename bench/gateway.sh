@@ -90,6 +90,22 @@ latency() { # URL [wrk args...]: p50 of one connection
   wrk -t1 -c1 -d"$(( secs / 2 + 1 ))s" --latency -s "$work/call.lua" "$@" "$url" | p50
 }
 
+# A new session on URL (initialize, then initialized): its Mcp-Session-Id. The stdio-bridged
+# server keeps sessions, so its calls carry one.
+session() { # URL [curl args...]
+  local url="$1"; shift
+  local h=(-H "Content-Type: application/json" -H "Accept: application/json, text/event-stream"
+    -H "Authorization: Bearer bench" -H "Mcp-Protocol-Version: 2025-06-18")
+  local sid
+  sid=$(curl -sk -D - -o /dev/null "${h[@]}" "$@" "$url" \
+    -d '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}' \
+    | awk 'tolower($1) == "mcp-session-id:" {print $2}' | tr -d '\r')
+  [ -n "$sid" ] || { echo "no session from $url" >&2; exit 1; }
+  curl -sk -o /dev/null "${h[@]}" -H "Mcp-Session-Id: $sid" "$@" "$url" \
+    -d '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+  echo "$sid"
+}
+
 results="$work/results.txt"
 for mode in unbuffered buffered; do
   sed -i "s/^  access_log: .*/  access_log: $mode/" mcp-stack.yaml
@@ -125,6 +141,12 @@ for mode in unbuffered buffered; do
     line+=" bare=$(latency "https://$bare_ip:9443/pool/")"
     line+=" gateway=$(latency "$gw_url" "${host[@]}")"
     line+=" gateway-published=$(latency "$pub_url" "${host[@]}")"
+    echo "$line" | tee -a "$results"
+    local_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' gwbench-local-1)
+    sid=$(session "http://$local_ip:8000/mcp")
+    line="p50 stdio-bridged (1 connection) direct=$(latency "http://$local_ip:8000/mcp" -H "Mcp-Session-Id: $sid")"
+    sid=$(session "https://$gw_ip:8443/local/" -H "Host: mcp.local")
+    line+=" gateway=$(latency "https://$gw_ip:8443/local/" "${host[@]}" -H "Mcp-Session-Id: $sid")"
     echo "$line" | tee -a "$results"
     # Connections the gateway opened to the server during all of the above: with keep-alive,
     # a handful; without, one per call.

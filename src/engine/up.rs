@@ -332,6 +332,14 @@ pub async fn up(
         .filters(&labels::project_filter(&t.project))
         .build();
     let existing = docker.list_containers(Some(list)).await?;
+    // When each existing container was created (whole seconds), by name.
+    let created: HashMap<String, i64> = existing
+        .iter()
+        .filter_map(|c| {
+            let name = c.names.as_ref()?.first()?.trim_start_matches('/');
+            Some((name.to_string(), c.created?))
+        })
+        .collect();
     let mut by_service: HashMap<String, Vec<ContainerSummary>> = HashMap::new();
     for c in existing {
         if let Some(s) = label(&c, labels::SERVICE) {
@@ -372,7 +380,7 @@ pub async fn up(
             return Err(failure_report(docker, t, &selected, &failures).await);
         }
     }
-    reload_gateways(docker, t, &selected, &mut report, p).await?;
+    reload_gateways(docker, t, &selected, &created, &mut report, p).await?;
     // Everything with a health check, healthy: the stack is up only when its servers answer.
     let rest = all
         .iter()
@@ -389,10 +397,14 @@ pub async fn up(
 }
 
 /// Gateways that kept running load a changed nginx config; fresh ones note what they loaded.
+/// A gateway created after its config file was last written read that file when it started
+/// (and any reload since read it again): it is left alone without asking it, which spares a
+/// warm `up` an exec into the container.
 async fn reload_gateways(
     docker: &Docker,
     t: &Target,
     selected: &BTreeSet<String>,
+    created: &HashMap<String, i64>,
     report: &mut UpReport,
     p: &Progress<'_>,
 ) -> Result<()> {
@@ -409,6 +421,13 @@ async fn reload_gateways(
                 let _ = reload(docker, &cname, config, true).await;
                 continue;
             }
+            let written = host_path(t, spec, config).and_then(|f| modified_secs(&f));
+            if let (Some(written), Some(&created)) = (written, created.get(&cname)) {
+                // `created` is rounded down to the second: strictly before it is before it.
+                if written < created as f64 {
+                    continue;
+                }
+            }
             if reload(docker, &cname, config, false).await? == Outcome::Reloaded {
                 p.line(format!(
                     "Container {cname}  Reloaded (nginx config changed)"
@@ -418,4 +437,21 @@ async fn reload_gateways(
         }
     }
     Ok(())
+}
+
+/// Where `path` inside the container is on this machine: through a bind mount of a folder of
+/// the project (`./nginx:/etc/nginx/mcpstack:ro`).
+fn host_path(t: &Target, spec: &ServiceSpec, path: &str) -> Option<std::path::PathBuf> {
+    spec.volumes.iter().find_map(|v| {
+        let mut parts = v.split(':');
+        let (src, dst) = (parts.next()?, parts.next()?);
+        let rest = path.strip_prefix(dst)?.strip_prefix('/')?;
+        src.starts_with("./").then(|| t.dir.join(src).join(rest))
+    })
+}
+
+/// A file's modification time in seconds since the epoch.
+fn modified_secs(path: &std::path::Path) -> Option<f64> {
+    let m = std::fs::metadata(path).ok()?.modified().ok()?;
+    Some(m.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64())
 }
