@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `mcpstack certs` (a new local CA and leaf, ECDSA and RSA) against `mkcert` making the same
-# (a new CA and a leaf for the same names), each run from an empty CA folder.
+# (a new CA and a leaf for the same names), each run from an empty CA folder; then a leaf
+# alone, each tool with its own CA already there (the usual case after the first project).
 # Needs hyperfine and mkcert. Usage: bash bench/certs.sh [RUNS] [OLD_BINARY]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,16 +22,22 @@ printf 'version: 1\nname: certs\ndomain: mcp.local\naliases: [localhost, 127.0.0
 # mkcert writes the leaf into the current folder; TRUST_STORES=none: nothing is installed.
 export TRUST_STORES=none
 fresh="rm -rf $work/ca $work/deploy $work/*.pem"
+leaf="rm -rf $work/deploy $work/*.pem"
 for kind in ecdsa rsa; do
   flag="" mkflag=""
   [ "$kind" = ecdsa ] && mkflag="-ecdsa"
   [ "$kind" = rsa ] && flag="--rsa"
-  cmds=()
+  cmds=() leafcmds=()
   for b in "${bins[@]}"; do
     name="${b%%=*}" bin="${b#*=}"
     cmds+=(-n "$name mcpstack certs $flag" --prepare "$fresh" "$bin --quiet --caroot $work/ca certs $flag")
+    leafcmds+=(-n "$name mcpstack certs $flag (leaf)" --prepare "$leaf" "$bin --quiet --caroot $work/ca-$name-$kind certs $flag")
+    "$bin" --quiet --caroot "$work/ca-$name-$kind" certs $flag >/dev/null
   done
   cmds+=(-n "mkcert $mkflag" --prepare "$fresh" "CAROOT=$work/ca mkcert $mkflag mcp.local localhost 127.0.0.1")
+  leafcmds+=(-n "mkcert $mkflag (leaf)" --prepare "$leaf" "CAROOT=$work/ca-mkcert-$kind mkcert $mkflag mcp.local localhost 127.0.0.1")
+  CAROOT="$work/ca-mkcert-$kind" mkcert $mkflag -install >/dev/null 2>&1
   hyperfine --runs "$runs" --warmup 1 --export-markdown "$work/$kind.md" "${cmds[@]}" >&2
+  hyperfine --runs "$runs" --warmup 1 --export-markdown "$work/$kind-leaf.md" "${leafcmds[@]}" >&2
 done
-cat "$work/ecdsa.md" "$work/rsa.md"
+cat "$work/ecdsa.md" "$work/ecdsa-leaf.md" "$work/rsa.md" "$work/rsa-leaf.md"

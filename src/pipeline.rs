@@ -132,7 +132,7 @@ impl Project {
     /// Ensures the user's local CA and this stack's leaf (used by the dev profile in every TLS
     /// mode, and by production in `local` mode). `render`, `certs` and `up` share this.
     pub fn ensure_certs(&self, opts: &CertOptions) -> Result<CertsDone> {
-        use crate::certs::{caroot, ensure_leaf, Env, KeyKind, LocalCa};
+        use crate::certs::{caroot, ensure_leaf_with, Env, KeyAhead, KeyKind, LocalCa};
         let kind = if opts.rsa {
             KeyKind::Rsa
         } else {
@@ -140,14 +140,18 @@ impl Project {
         };
         self.refuse_cert_links()?;
         let ca_dir = caroot(opts.caroot.as_deref(), &Env::from_process())?;
+        // A new CA means a new leaf too: with RSA, its key is made on another core meanwhile.
+        let ahead =
+            (kind == KeyKind::Rsa && LocalCa::absent(&ca_dir)).then(|| KeyAhead::leaf(kind));
         let (ca, ca_created) = LocalCa::load_or_create(&ca_dir, kind)?;
-        let leaf = ensure_leaf(
+        let leaf = ensure_leaf_with(
             &ca,
             &self.certs_dir(),
             &self.cert_names(),
             kind,
             opts.renew,
             time::OffsetDateTime::now_utc(),
+            ahead,
         )?;
         Ok(CertsDone {
             ca_dir,

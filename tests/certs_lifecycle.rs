@@ -422,3 +422,45 @@ fn caroot_defaults_to_xdg_and_home() {
         Path::new("/home/x/.local/share/mcpstack")
     );
 }
+
+/// `certs --rsa` with no CA yet makes the CA's key and the leaf's at once (the leaf's on
+/// another thread): an RSA 3072 CA, and an RSA 2048 leaf it signed whose key file holds the
+/// leaf's key, 0600; a second run keeps both.
+#[test]
+fn rsa_ca_and_leaf_from_the_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("mcp-stack.yaml"),
+        "version: 1\nname: rsa\ndomain: mcp.local\nservers:\n  tools: { image: example/tools:1, health: none }\n",
+    )
+    .unwrap();
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mcpstack"))
+            .args(["--quiet", "--caroot"])
+            .arg(tmp.path().join("ca"))
+            .args(["certs", "--rsa"])
+            .current_dir(tmp.path())
+            .env_remove("MCPSTACK_CAROOT")
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(out.status.success(), "{out:?}");
+
+    let ca = LocalCa::load(&tmp.path().join("ca")).unwrap();
+    assert_eq!(ca.key_algorithm(), "RSA 3072");
+    assert_eq!(mode(&ca.key_path()), 0o600);
+    let certs = tmp.path().join("deploy/certs");
+    let info = mcpstack::certs::inspect(&certs.join(FULLCHAIN_FILE), Some(&ca), now()).unwrap();
+    assert_eq!(info.key_algorithm, "RSA 2048");
+    assert!(info.chains_to_local_ca);
+    assert_eq!(mode(&certs.join(PRIVKEY_FILE)), 0o600);
+    // The key file matches the certificate: ensure_leaf keeps the pair.
+    let names: Vec<String> = info.sans.iter().map(|n| n.name()).collect();
+    let kept = ensure_leaf(&ca, &certs, &names, KeyKind::Rsa, false, now()).unwrap();
+    assert_eq!(kept.action, LeafAction::Kept);
+
+    let before = bytes(&certs.join(FULLCHAIN_FILE));
+    assert!(run().status.success());
+    assert_eq!(bytes(&certs.join(FULLCHAIN_FILE)), before);
+}

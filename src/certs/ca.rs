@@ -164,6 +164,12 @@ impl LocalCa {
         LocalCa::load_or_create_with(dir, kind, &Env::from_process(), OffsetDateTime::now_utc())
     }
 
+    /// Whether `dir` holds neither the CA's certificate nor its key (so
+    /// [`LocalCa::load_or_create`] would create one).
+    pub fn absent(dir: &Path) -> bool {
+        !exists(&dir.join(CA_CERT_FILE)) && !exists(&dir.join(CA_KEY_FILE))
+    }
+
     /// [`LocalCa::load_or_create`] with the environment (for the subject)
     /// and the current time given.
     pub fn load_or_create_with(

@@ -33,16 +33,41 @@ impl KeyKind {
             KeyKind::Ecdsa => KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
                 .map_err(|e| CertError::KeyGen(e.to_string())),
             KeyKind::Rsa => {
-                use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-                let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, rsa_bits)
-                    .map_err(|e| CertError::KeyGen(e.to_string()))?;
-                let pem = key
-                    .to_pkcs8_pem(LineEnding::LF)
-                    .map_err(|e| CertError::KeyGen(e.to_string()))?;
-                KeyPair::from_pkcs8_pem_and_sign_algo(&pem, &PKCS_RSA_SHA256)
+                use aws_lc_rs::encoding::AsDer;
+                use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+                let size = match rsa_bits {
+                    LEAF_RSA_BITS => KeySize::Rsa2048,
+                    CA_RSA_BITS => KeySize::Rsa3072,
+                    other => return Err(CertError::KeyGen(format!("no {other}-bit RSA keys"))),
+                };
+                let keygen = |_| CertError::KeyGen("RSA key generation failed".into());
+                let der = RsaKeyPair::generate(size)
+                    .and_then(|key| key.as_der())
+                    .map_err(keygen)?;
+                let der = rustls_pki_types::PrivatePkcs8KeyDer::from(der.as_ref());
+                KeyPair::from_pkcs8_der_and_sign_algo(&der, &PKCS_RSA_SHA256)
                     .map_err(|e| CertError::KeyGen(e.to_string()))
             }
         }
+    }
+}
+
+/// A leaf key made on another thread while the CA's key is made: a new RSA CA
+/// and its first leaf are two independent key generations of hundreds of
+/// milliseconds each, and the machine has more than one core.
+pub struct KeyAhead(std::thread::JoinHandle<Result<KeyPair>>);
+
+impl KeyAhead {
+    /// Starts generating a leaf key of `kind`.
+    pub fn leaf(kind: KeyKind) -> KeyAhead {
+        KeyAhead(std::thread::spawn(move || kind.generate(LEAF_RSA_BITS)))
+    }
+
+    /// Waits for the key.
+    pub(super) fn wait(self) -> Result<KeyPair> {
+        self.0
+            .join()
+            .unwrap_or_else(|_| Err(CertError::KeyGen("key generation panicked".into())))
     }
 }
 

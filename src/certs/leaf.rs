@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use rcgen::string::Ia5String;
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose,
-    SanType,
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose, SanType,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -15,7 +15,7 @@ use super::ca::{random_serial, LocalCa, CLOCK_SKEW};
 use super::error::{CertError, Result};
 use super::files::{self, CERT_MODE, KEY_MODE};
 use super::inspect::{parse, sans_of};
-use super::keys::{self, KeyKind, LEAF_RSA_BITS};
+use super::keys::{self, KeyAhead, KeyKind, LEAF_RSA_BITS};
 use super::sans::{self, SanName};
 use super::x509::{fmt_utc, signed_by};
 
@@ -126,6 +126,20 @@ pub fn ensure_leaf(
     renew: bool,
     now: OffsetDateTime,
 ) -> Result<LeafOutcome> {
+    ensure_leaf_with(ca, out_dir, names, kind, renew, now, None)
+}
+
+/// [`ensure_leaf`], issuing with the key `ahead` makes (of `kind`) if a
+/// leaf is issued.
+pub fn ensure_leaf_with(
+    ca: &LocalCa,
+    out_dir: &Path,
+    names: &[String],
+    kind: KeyKind,
+    renew: bool,
+    now: OffsetDateTime,
+    ahead: Option<KeyAhead>,
+) -> Result<LeafOutcome> {
     let wanted = sans::classify(names)?;
     let mut warnings = wanted.warnings.clone();
     if ca.not_after() - now < Duration::days(RENEW_BEFORE_DAYS) {
@@ -156,7 +170,11 @@ pub fn ensure_leaf(
         }
     };
 
-    let (cert_pem, key_pem, not_after) = issue(ca, &wanted.names, kind, now)?;
+    let key = match ahead {
+        Some(ahead) => ahead.wait()?,
+        None => kind.generate(LEAF_RSA_BITS)?,
+    };
+    let (cert_pem, key_pem, not_after) = issue(ca, &wanted.names, key, kind, now)?;
     files::create_private_dir(out_dir)?;
     // Key first: if we stop in between, the next run sees a key that does
     // not match the certificate and issues again.
@@ -222,14 +240,14 @@ fn check_existing(
     Ok(not_after)
 }
 
-/// Signs a new leaf: (certificate PEM, key PEM, notAfter).
+/// Signs a new leaf for `key` (of `kind`): (certificate PEM, key PEM, notAfter).
 fn issue(
     ca: &LocalCa,
     names: &[SanName],
+    key: KeyPair,
     kind: KeyKind,
     now: OffsetDateTime,
 ) -> Result<(String, String, OffsetDateTime)> {
-    let key = kind.generate(LEAF_RSA_BITS)?;
     let mut params = CertificateParams::default();
 
     let mut dn = DistinguishedName::new();

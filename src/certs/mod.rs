@@ -22,10 +22,10 @@ pub use install::{
     execute, install, nss_databases, plan_install, plan_uninstall, uninstall, Action, Host, Os,
     Plan, Report, Skipped, Step,
 };
-pub use keys::KeyKind;
+pub use keys::{KeyAhead, KeyKind};
 pub use leaf::{
-    ensure_leaf, IssueReason, LeafAction, LeafOutcome, FULLCHAIN_FILE, LEAF_DAYS, PRIVKEY_FILE,
-    RENEW_BEFORE_DAYS,
+    ensure_leaf, ensure_leaf_with, IssueReason, LeafAction, LeafOutcome, FULLCHAIN_FILE, LEAF_DAYS,
+    PRIVKEY_FILE, RENEW_BEFORE_DAYS,
 };
 pub use manual::check_manual;
 pub use sans::{classify, covers, parse_name, Names, SanName};
