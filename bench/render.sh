@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `mcpstack render` of 100 and 1,000 generated servers into an empty output folder, against
-# copying that output (`cp -r`), on the disk and on tmpfs; peak memory of `render --check`.
+# copying that output (`cp -r`, and `cp -r` then `sync -f`), on the disk and on tmpfs; peak
+# memory of `render --check`.
 # With OLD_BINARY, the older binary is measured in the same run, beside the new one.
 # Needs hyperfine and python3. Usage: bash bench/render.sh [RUNS] [OLD_BINARY]
 set -euo pipefail
@@ -33,6 +34,8 @@ for place in "$disk" "$shm"; do
     # The anchor: copying the output render writes (certificates included).
     (cd "$dir" && "$new" --quiet render >/dev/null)
     cmds+=(-n "cp -r of that output ($fs)" --prepare "rm -rf $dir/copy" "cp -r $dir/deploy $dir/copy")
+    # The same copy made durable, as render makes its output (one syncfs of the file system).
+    cmds+=(-n "cp -r, then sync -f ($fs)" --prepare "rm -rf $dir/copy" "cp -r $dir/deploy $dir/copy && sync -f $dir/copy")
     hyperfine --runs "$runs" --warmup 1 --export-markdown "$disk/t.md" "${cmds[@]}" >&2
     cat "$disk/t.md" >> "$results"
     echo >> "$results"

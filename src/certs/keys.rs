@@ -55,17 +55,24 @@ impl KeyKind {
 /// A leaf key made on another thread while the CA's key is made: a new RSA CA
 /// and its first leaf are two independent key generations of hundreds of
 /// milliseconds each, and the machine has more than one core.
-pub struct KeyAhead(std::thread::JoinHandle<Result<KeyPair>>);
+pub struct KeyAhead {
+    kind: KeyKind,
+    key: std::thread::JoinHandle<Result<KeyPair>>,
+}
 
 impl KeyAhead {
     /// Starts generating a leaf key of `kind`.
     pub fn leaf(kind: KeyKind) -> KeyAhead {
-        KeyAhead(std::thread::spawn(move || kind.generate(LEAF_RSA_BITS)))
+        let key = std::thread::spawn(move || kind.generate(LEAF_RSA_BITS));
+        KeyAhead { kind, key }
     }
 
-    /// Waits for the key.
-    pub(super) fn wait(self) -> Result<KeyPair> {
-        self.0
+    /// Waits for the key, if it is of `kind`; otherwise makes one now.
+    pub(super) fn take(self, kind: KeyKind) -> Result<KeyPair> {
+        if self.kind != kind {
+            return kind.generate(LEAF_RSA_BITS);
+        }
+        self.key
             .join()
             .unwrap_or_else(|_| Err(CertError::KeyGen("key generation panicked".into())))
     }

@@ -171,7 +171,7 @@ pub fn ensure_leaf_with(
     };
 
     let key = match ahead {
-        Some(ahead) => ahead.wait()?,
+        Some(ahead) => ahead.take(kind)?,
         None => kind.generate(LEAF_RSA_BITS)?,
     };
     let (cert_pem, key_pem, not_after) = issue(ca, &wanted.names, key, kind, now)?;
