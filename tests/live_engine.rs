@@ -194,6 +194,25 @@ fn up_is_compose_compatible_idempotent_and_recreates_only_what_changed() {
         assert_eq!(n1, n2);
         assert_eq!(id1 != id2, n1.contains("-legacy-"), "{n1}: {id1} → {id2}");
     }
+    // The running gateway (nginx 1.22 here: upstream blocks written from the servers'
+    // addresses) has the replaced server's new address as soon as `up` returns, not on its own
+    // next lookup: the check above went through it.
+    let legacy_ip = docker_out(&[
+        "inspect",
+        "-f",
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+        &format!("{PROJECT}-legacy-1"),
+    ]);
+    let upstreams = docker_out(&[
+        "exec",
+        &format!("{PROJECT}-gateway-1"),
+        "cat",
+        "/tmp/mcpstack/upstreams.conf",
+    ]);
+    assert!(
+        upstreams.contains(&format!("server {}:", legacy_ip.trim())),
+        "{legacy_ip} not in:\n{upstreams}\n{out}"
+    );
 
     // Replicas follow the config: scaling pool to 2 removes the third.
     set(&p.dir, &["servers", "pool", "replicas"], 2.into());
@@ -336,6 +355,13 @@ fn an_interrupted_up_is_finished_by_the_next() {
     let rows: Vec<serde_json::Value> = serde_json::from_str(&p.ok(&["ps", "--json"])).unwrap();
     assert_eq!(rows.len(), 9);
     assert!(rows.iter().all(|r| r["state"] == "running"), "{rows:?}");
+}
+
+/// `docker ARGS`' standard output; fails the test when docker does.
+fn docker_out(args: &[&str]) -> String {
+    let o = Command::new("docker").args(args).output().unwrap();
+    assert!(o.status.success(), "docker {args:?}: {o:?}");
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn image_exists(image: &str) -> bool {

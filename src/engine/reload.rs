@@ -12,18 +12,27 @@ use super::exec::{run, Ran};
 use anyhow::{anyhow, Result};
 use bollard::Docker;
 
-/// `$1`: the config; `$2`: `loaded` to only note the checksum (nginx just started with it).
-/// On nginx before 1.27.3 the entrypoint beside the config writes the upstream blocks the new
-/// config lists first (see the gateway's entrypoint.sh).
-/// Exit 0 and prints `reloaded` or nothing; exit 1 with nginx's message.
-const SCRIPT: &str = r#"f="$1"; mark=/tmp/mcpstack/loaded-config.cksum
+/// `$1`: the config; `$2`: `loaded` when nginx just started with it (only new server addresses
+/// are loaded, best effort, and the checksum noted).
+/// On nginx before 1.27.3 the entrypoint beside the config first rewrites the upstream blocks
+/// from the servers' current addresses (see the gateway's entrypoint.sh): `up` has just
+/// created or replaced servers, and the entrypoint's own 3 s lookup would leave a replaced
+/// server's routes on its old address until then.
+/// Exit 0 and prints `reloaded`, `readdressed` or nothing; exit 1 with nginx's message.
+const SCRIPT: &str = r#"f="$1"; mark=/tmp/mcpstack/loaded-config.cksum; ups=/tmp/mcpstack/upstreams.conf
 now=$(cksum < "$f") || exit 1
-[ "$(cat "$mark" 2>/dev/null)" = "$now" ] && exit 0
-if [ "$2" != loaded ]; then
-  if [ -e /tmp/mcpstack/upstreams.conf ]; then sh "${f%/*}/entrypoint.sh" upstreams 2>&1 || exit 1; fi
+moved=
+if [ -e "$ups" ]; then
+  was=$(cksum < "$ups")
+  sh "${f%/*}/entrypoint.sh" upstreams 2>&1 || exit 1
+  [ "$(cksum < "$ups")" = "$was" ] || moved=1
+fi
+if [ "$2" = loaded ]; then
+  if [ -n "$moved" ] && nginx -s reload -c "$f" 2>/dev/null; then echo readdressed; fi
+elif [ "$(cat "$mark" 2>/dev/null)" != "$now" ] || [ -n "$moved" ]; then
   nginx -t -q -c "$f" 2>&1 || exit 1
   nginx -s reload -c "$f" 2>&1 || exit 1
-  echo reloaded
+  if [ "$(cat "$mark" 2>/dev/null)" != "$now" ]; then echo reloaded; else echo readdressed; fi
 fi
 mkdir -p /tmp/mcpstack && echo "$now" > "$mark"
 "#;
@@ -32,11 +41,15 @@ mkdir -p /tmp/mcpstack && echo "$now" > "$mark"
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
     Unchanged,
+    /// A changed config was loaded.
     Reloaded,
+    /// The config is the same; new server addresses were loaded (nginx before 1.27.3).
+    Readdressed,
 }
 
-/// Reloads `container`'s nginx if `config` changed since it was loaded. With `fresh` (the
-/// container was just started, so nginx read the current file) it only notes the checksum.
+/// Reloads `container`'s nginx if `config` changed since it was loaded, or if a server's address
+/// did (nginx before 1.27.3). With `fresh` (the container was just started, so nginx read the
+/// current file) it notes the checksum and loads only new addresses.
 pub async fn reload(
     docker: &Docker,
     container: &str,
@@ -58,6 +71,8 @@ pub async fn reload(
     }
     Ok(if text.contains("reloaded") {
         Outcome::Reloaded
+    } else if text.contains("readdressed") {
+        Outcome::Readdressed
     } else {
         Outcome::Unchanged
     })

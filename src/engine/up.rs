@@ -396,10 +396,11 @@ pub async fn up(
     Ok(report)
 }
 
-/// Gateways that kept running load a changed nginx config; fresh ones note what they loaded.
-/// A gateway created after its config file was last written read that file when it started
-/// (and any reload since read it again): it is left alone without asking it, which spares a
-/// warm `up` an exec into the container.
+/// Gateways that kept running load a changed nginx config, and new server addresses when this
+/// `up` created, started or removed anything; fresh ones note what they loaded. A gateway
+/// created after its config file was last written read that file when it started (and any
+/// reload since read it again): when nothing else changed either, it is left alone without
+/// asking it, which spares a warm `up` an exec into the container.
 async fn reload_gateways(
     docker: &Docker,
     t: &Target,
@@ -408,6 +409,7 @@ async fn reload_gateways(
     report: &mut UpReport,
     p: &Progress<'_>,
 ) -> Result<()> {
+    let moved = report.changed();
     for name in selected {
         let spec = &t.file.services[name];
         let Some(config) = spec.labels.get(labels::NGINX_CONFIG) else {
@@ -422,18 +424,19 @@ async fn reload_gateways(
                 continue;
             }
             let written = host_path(t, spec, config).and_then(|f| modified_secs(&f));
-            if let (Some(written), Some(&created)) = (written, created.get(&cname)) {
+            if let (false, Some(written), Some(&created)) = (moved, written, created.get(&cname)) {
                 // `created` is rounded down to the second: strictly before it is before it.
                 if written < created as f64 {
                     continue;
                 }
             }
-            if reload(docker, &cname, config, false).await? == Outcome::Reloaded {
-                p.line(format!(
-                    "Container {cname}  Reloaded (nginx config changed)"
-                ));
-                report.reloaded.push(cname);
-            }
+            let why = match reload(docker, &cname, config, false).await? {
+                Outcome::Unchanged => continue,
+                Outcome::Reloaded => "nginx config changed",
+                Outcome::Readdressed => "a server's address changed",
+            };
+            p.line(format!("Container {cname}  Reloaded ({why})"));
+            report.reloaded.push(cname);
         }
     }
     Ok(())
