@@ -21,7 +21,6 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
         .routes
         .iter()
         .map(|r| {
-            let var = r.server.replace('-', "_");
             context! {
                 server => &r.server,
                 path => &r.path,
@@ -45,7 +44,8 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<String> {
                 split => split(r.replica_hosts.len()),
                 picks => picks(r),
                 replicas => r.replicas,
-                var => var,
+                var => var(r),
+                upstream => upstream(r),
             }
         })
         .collect();
@@ -90,16 +90,30 @@ fn split(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// The server's name in nginx variables and upstream names (which take no `-`).
+fn var(r: &Route) -> String {
+    r.server.replace('-', "_")
+}
+
+/// The upstream block of a route's server (all its replicas).
+fn upstream(r: &Route) -> String {
+    format!("{}_upstream", var(r))
+}
+
+/// The upstream block of one replica (by its tag) of a server with session affinity.
+fn replica_upstream(r: &Route, tag: &str) -> String {
+    format!("{}_{tag}", var(r))
+}
+
 /// Where each replica's tag leads: the replica's own upstream block.
 fn picks(r: &Route) -> Vec<minijinja::Value> {
-    let var = r.server.replace('-', "_");
     r.replica_hosts
         .iter()
         .map(|x| {
             context! {
                 tag => &x.tag,
                 host => &x.compose_host,
-                target => format!("{var}_{}", x.tag),
+                target => replica_upstream(r, &x.tag),
             }
         })
         .collect()
@@ -114,20 +128,17 @@ fn entrypoint_upstreams(stack: &Stack) -> Vec<minijinja::Value> {
     }
     let mut out = Vec::new();
     for r in &stack.gateway.routes {
-        let var = r.server.replace('-', "_");
-        let upstream = |name: String, host: &str, balance: &str| {
+        let line = |name: String, host: &str, balance: &str| {
             context! { name => name, host => host, port => r.port, balance => balance }
         };
         match r.balance {
             Balance::SessionAffinity => out.extend(
                 r.replica_hosts
                     .iter()
-                    .map(|x| upstream(format!("{var}_{}", x.tag), &x.compose_host, "single")),
+                    .map(|x| line(replica_upstream(r, &x.tag), &x.compose_host, "single")),
             ),
-            Balance::LeastConn => {
-                out.push(upstream(format!("{var}_upstream"), &r.host, "least_conn"))
-            }
-            Balance::Single => out.push(upstream(format!("{var}_upstream"), &r.host, "single")),
+            Balance::LeastConn => out.push(line(upstream(r), &r.host, "least_conn")),
+            Balance::Single => out.push(line(upstream(r), &r.host, "single")),
         }
     }
     out
