@@ -1,4 +1,6 @@
 //! validate, resolve and render at 1, 10, 100 and 1,000 servers (`cargo bench --bench pipeline`).
+//! validate includes parsing; `parse` and `index` time parsing alone and the pass over the YAML
+//! events that finds line numbers and refuses hostile shapes before the deserializer runs.
 //! Each stage is timed alone, on the stack `support/stack_gen.rs` writes; nothing is written
 //! to the output folder (the writer's cost is measured by `bench/render.sh`).
 
@@ -29,6 +31,12 @@ fn stages(c: &mut Criterion) {
         let facts = config::validate(&cfg, &source).expect("valid");
         let stack = model::resolve(&cfg, &facts, &source);
         group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::new("parse", n), &n, |b, _| {
+            b.iter(|| black_box(parse()))
+        });
+        group.bench_with_input(BenchmarkId::new("index", n), &n, |b, _| {
+            b.iter(|| black_box(config::location::Locations::index(&text).expect("indexes")))
+        });
         group.bench_with_input(BenchmarkId::new("validate", n), &n, |b, _| {
             b.iter(|| {
                 let (cfg, source) = parse();

@@ -6,6 +6,7 @@
 pub mod certs;
 pub mod cli;
 pub mod config;
+pub mod durable;
 pub mod engine;
 pub mod error;
 pub mod init;

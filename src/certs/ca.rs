@@ -350,12 +350,21 @@ fn create(dir: &Path, kind: KeyKind, env: &Env, now: OffsetDateTime) -> Result<b
         .self_signed(&key)
         .map_err(|e| CertError::Sign(e.to_string()))?;
 
-    // Key first: a crash between the two writes leaves a key without a
-    // certificate, which load_or_create reports instead of overwriting.
-    if !files::write_new_atomic(&key_path, key.serialize_pem().as_bytes(), KEY_MODE)? {
+    // Both files are written and synced under temporary names, then moved
+    // into place, then synced again: two syncs instead of one per file and
+    // folder. Key first: a crash between the two moves leaves a key without
+    // a certificate, which load_or_create reports instead of overwriting.
+    let staged_key = files::stage(&key_path, key.serialize_pem().as_bytes(), KEY_MODE)?;
+    let staged_cert = files::stage(&cert_path, cert.pem().as_bytes(), CERT_MODE)?;
+    files::sync(dir)?;
+    if !staged_key.create()? {
         return Ok(false);
     }
-    match files::write_new_atomic(&cert_path, cert.pem().as_bytes(), CERT_MODE) {
+    let placed = staged_cert.create().and_then(|placed| {
+        files::sync(dir)?;
+        Ok(placed)
+    });
+    match placed {
         Ok(true) => Ok(true),
         Ok(false) => {
             let _ = std::fs::remove_file(&key_path);

@@ -32,34 +32,64 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
 /// directory, created with `mode` (so a key is never readable by others, not
 /// even for a moment), flushed to disk, then renamed over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let tmp = TempFile::write(path, bytes, mode)?;
-    fs::rename(&tmp.path, path).map_err(|e| CertError::write(path, e))?;
-    tmp.persisted();
+    let staged = stage(path, bytes, mode)?;
+    staged
+        .tmp
+        .file
+        .sync_all()
+        .map_err(|e| CertError::write(path, e))?;
+    staged.replace()?;
     sync_parent(path);
     Ok(())
 }
 
-/// Like [`write_atomic`], but never replaces an existing file. Returns
-/// `Ok(false)` (and writes nothing) when `path` already exists, so two
-/// processes racing to create the same file cannot overwrite each other.
-pub fn write_new_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<bool> {
-    let tmp = TempFile::write(path, bytes, mode)?;
-    match fs::hard_link(&tmp.path, path) {
-        Ok(()) => {
-            sync_parent(path);
-            Ok(true)
-        }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
-        Err(_) => {
-            // Some file systems have no hard links: fall back to a
-            // check-then-rename, which is only racy against ourselves.
-            if path.exists() {
-                return Ok(false);
+/// Writes `bytes` to a temporary sibling of `target`, created with `mode`, without syncing:
+/// stage every file of a group, [`sync`] once, then move each into place and [`sync`] again.
+/// The temporary file is removed if the result is dropped before it is moved.
+pub fn stage(target: &Path, bytes: &[u8], mode: u32) -> Result<Staged> {
+    let tmp = TempFile::write(target, bytes, mode)?;
+    Ok(Staged {
+        tmp,
+        target: target.to_path_buf(),
+    })
+}
+
+/// Makes every file staged and every move made so far durable: one sync of the file system
+/// holding `dir`.
+pub fn sync(dir: &Path) -> Result<()> {
+    crate::durable::sync_filesystem(dir).map_err(|e| CertError::write(dir, e))
+}
+
+/// A file written to a temporary name, waiting to be moved into place.
+pub struct Staged {
+    tmp: TempFile,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// Renames the file over its target.
+    pub fn replace(self) -> Result<()> {
+        fs::rename(&self.tmp.path, &self.target).map_err(|e| CertError::write(&self.target, e))?;
+        self.tmp.persisted();
+        Ok(())
+    }
+
+    /// Moves the file to its target unless the target exists: `Ok(false)` (and nothing
+    /// moved) when it does, so two processes racing to create the same file cannot
+    /// overwrite each other.
+    pub fn create(self) -> Result<bool> {
+        match fs::hard_link(&self.tmp.path, &self.target) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+            Err(_) => {
+                // Some file systems have no hard links: fall back to a
+                // check-then-rename, which is only racy against ourselves.
+                if self.target.exists() {
+                    return Ok(false);
+                }
+                self.replace()?;
+                Ok(true)
             }
-            fs::rename(&tmp.path, path).map_err(|e| CertError::write(path, e))?;
-            tmp.persisted();
-            sync_parent(path);
-            Ok(true)
         }
     }
 }
@@ -121,6 +151,7 @@ fn pem_blocks(bytes: &[u8], err: impl Fn(String) -> CertError) -> Result<Vec<(St
 /// renamed into place.
 struct TempFile {
     path: PathBuf,
+    file: File,
     keep: bool,
 }
 
@@ -152,12 +183,15 @@ impl TempFile {
                 Err(e) => return Err(CertError::write(target, e)),
             }
         };
-        let tmp = TempFile { path, keep: false };
         // The umask may have removed bits (0644 -> 0600); set exactly `mode`.
         let result = file
             .set_permissions(fs::Permissions::from_mode(mode))
-            .and_then(|()| file.write_all(bytes))
-            .and_then(|()| file.sync_all());
+            .and_then(|()| file.write_all(bytes));
+        let tmp = TempFile {
+            path,
+            file,
+            keep: false,
+        };
         result.map_err(|e| CertError::write(target, e))?;
         Ok(tmp)
     }

@@ -176,14 +176,16 @@ pub fn ensure_leaf_with(
     };
     let (cert_pem, key_pem, not_after) = issue(ca, &wanted.names, key, kind, now)?;
     files::create_private_dir(out_dir)?;
+    // Both written and synced under temporary names, moved, synced again.
     // Key first: if we stop in between, the next run sees a key that does
     // not match the certificate and issues again.
-    files::write_atomic(&privkey, key_pem.as_bytes(), KEY_MODE)?;
-    files::write_atomic(
-        &fullchain,
-        format!("{cert_pem}{}", ca.cert_pem()).as_bytes(),
-        CERT_MODE,
-    )?;
+    let staged_key = files::stage(&privkey, key_pem.as_bytes(), KEY_MODE)?;
+    let chain = format!("{cert_pem}{}", ca.cert_pem());
+    let staged_chain = files::stage(&fullchain, chain.as_bytes(), CERT_MODE)?;
+    files::sync(out_dir)?;
+    staged_key.replace()?;
+    staged_chain.replace()?;
+    files::sync(out_dir)?;
     Ok(LeafOutcome {
         action: LeafAction::Issued(reason),
         fullchain,

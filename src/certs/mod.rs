@@ -1,8 +1,6 @@
 //! Development TLS certificates for mcpstack: a local CA made once per
 //! user, server certificates signed by it, checks for user-supplied
 //! certificates, and installing the CA into the machine's trust stores.
-//!
-//! This file only declares the parts; it becomes `src/certs/mod.rs`.
 
 mod ca;
 mod error;

@@ -199,20 +199,5 @@ pub fn clean_temps(root: &Path) {
 /// Makes everything written so far durable: one sync of the file system holding `root`, not
 /// one per file.
 pub fn sync(root: &Path) -> Result<()> {
-    let dir = fs::File::open(root).map_err(|e| Error::io(root, e))?;
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        // SAFETY: `dir` is an open file descriptor for the whole call.
-        if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
-            return Err(Error::io(root, std::io::Error::last_os_error()));
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        // SAFETY: `sync` takes no arguments and cannot fail.
-        unsafe { libc::sync() };
-        drop(dir);
-    }
-    Ok(())
+    crate::durable::sync_filesystem(root).map_err(|e| Error::io(root, e))
 }
