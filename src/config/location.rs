@@ -76,9 +76,13 @@ pub struct Pos {
 }
 
 /// Key path → position of the key (for mapping entries) or of the item (for sequences).
+/// Stored as a tree: each node is a step from its parent, so indexing copies no paths.
 #[derive(Debug, Default)]
 pub struct Locations {
-    map: HashMap<KeyPath, Pos>,
+    /// (parent node, step) → node; node 0 is the whole document.
+    nodes: HashMap<(usize, Seg), usize>,
+    /// The position of each node, by number (the document's is never read).
+    positions: Vec<Pos>,
 }
 
 /// Limits on the shape of a configuration, checked while indexing (in linear time) before
@@ -112,26 +116,65 @@ impl Locations {
                 Ok((ev, mark)) => recv.on(ev, mark)?,
             }
         }
-        Ok(Locations { map: recv.map })
+        Ok(recv.locations)
     }
 
     /// The position of `path`, or of its nearest ancestor that is in the file.
     pub fn find(&self, path: &KeyPath) -> Option<Pos> {
-        let mut p = path.clone();
-        loop {
-            if let Some(pos) = self.map.get(&p) {
-                return Some(*pos);
-            }
-            if p.0.is_empty() {
-                return None;
-            }
-            p.0.pop();
-        }
+        let (found, steps) = self.walk(path);
+        (steps > 0).then(|| self.positions[found])
     }
 
     /// The position of exactly `path`, if the file has it.
     pub fn exact(&self, path: &KeyPath) -> Option<Pos> {
-        self.map.get(path).copied()
+        let (found, steps) = self.walk(path);
+        (steps > 0 && steps == path.0.len()).then(|| self.positions[found])
+    }
+
+    /// The deepest node along `path` and how many of its steps lead there.
+    fn walk(&self, path: &KeyPath) -> (usize, usize) {
+        let mut node = 0;
+        for (steps, seg) in path.0.iter().enumerate() {
+            match self.nodes.get(&(node, seg.clone())) {
+                Some(&next) => node = next,
+                None => return (node, steps),
+            }
+        }
+        (node, path.0.len())
+    }
+
+    /// Adds a node under `parent`; `Err` with the existing node when the step is taken.
+    fn add(&mut self, parent: usize, seg: Seg, pos: Pos) -> Result<usize, usize> {
+        use std::collections::hash_map::Entry;
+        if self.positions.is_empty() {
+            self.positions.push(pos); // node 0, the document
+        }
+        let next = self.positions.len();
+        match self.nodes.entry((parent, seg)) {
+            Entry::Occupied(e) => Err(*e.get()),
+            Entry::Vacant(e) => {
+                e.insert(next);
+                self.positions.push(pos);
+                Ok(next)
+            }
+        }
+    }
+
+    /// The path of a node: a scan of the whole index, for error messages only.
+    fn path_of(&self, node: usize) -> KeyPath {
+        let parents: HashMap<usize, (usize, &Seg)> = self
+            .nodes
+            .iter()
+            .map(|((parent, seg), &n)| (n, (*parent, seg)))
+            .collect();
+        let mut segs = Vec::new();
+        let mut at = node;
+        while let Some(&(parent, seg)) = parents.get(&at) {
+            segs.push(seg.clone());
+            at = parent;
+        }
+        segs.reverse();
+        KeyPath(segs)
     }
 }
 
@@ -151,10 +194,9 @@ fn too_deep() -> String {
 const DEPTH_HELP: &str = "mcp-stack.yaml needs a handful of levels: flatten this value";
 
 enum Frame {
+    /// A mapping, with the node of the key whose value comes next.
     Map {
-        key: Option<String>,
-        /// Keys seen so far, with their lines.
-        seen: HashMap<String, usize>,
+        key: Option<usize>,
     },
     Seq {
         next: usize,
@@ -164,8 +206,9 @@ enum Frame {
 #[derive(Default)]
 struct Recv {
     stack: Vec<Frame>,
-    path: Vec<Seg>,
-    map: HashMap<KeyPath, Pos>,
+    /// The nodes from the document down to the current one.
+    path: Vec<usize>,
+    locations: Locations,
     /// Open containers: (anchor id, expanded node count at the start).
     open: Vec<(usize, usize)>,
     /// Expanded size of each anchored node.
@@ -182,9 +225,13 @@ impl Recv {
         }
     }
 
+    fn here(&self) -> usize {
+        self.path.last().copied().unwrap_or(0)
+    }
+
     fn fail(&self, mark: &Marker, message: String, help: &str) -> Result<(), Diagnostic> {
         Err(Diagnostic {
-            path: KeyPath(self.path.clone()),
+            path: self.locations.path_of(self.here()),
             pos: Self::pos(mark),
             message,
             help: help.into(),
@@ -194,30 +241,42 @@ impl Recv {
     /// Called before a value node (scalar, alias or container) starts.
     /// Returns true when the node is a mapping key rather than a value.
     fn enter_node(&mut self, mark: &Marker, scalar: Option<&str>) -> Result<bool, Diagnostic> {
+        let parent = self.here();
         match self.stack.last_mut() {
-            Some(Frame::Map { key, seen }) if key.is_none() => {
-                let k = scalar.unwrap_or("?").to_string();
-                let first = seen.insert(k.clone(), mark.line());
-                *key = Some(k.clone());
-                if let Some(first) = first {
-                    self.path.push(Seg::Key(k.clone()));
-                    let help = format!("the first `{k}` is on line {first}; keep one of them");
-                    self.fail(mark, format!("duplicate key `{k}`"), &help)?;
+            Some(Frame::Map { key }) if key.is_none() => {
+                let k = scalar.unwrap_or("?");
+                let added = self
+                    .locations
+                    .add(parent, Seg::Key(k.to_string()), Self::pos(mark));
+                match added {
+                    Ok(node) => *key = Some(node),
+                    Err(first) => {
+                        let line = self.locations.positions[first].line;
+                        let mut path = self.locations.path_of(parent);
+                        path.0.push(Seg::Key(k.to_string()));
+                        return Err(Diagnostic {
+                            path,
+                            pos: Self::pos(mark),
+                            message: format!("duplicate key `{k}`"),
+                            help: format!("the first `{k}` is on line {line}; keep one of them"),
+                        });
+                    }
                 }
-                let mut p = self.path.clone();
-                p.push(Seg::Key(k));
-                self.map.insert(KeyPath(p), Self::pos(mark));
                 Ok(true)
             }
-            Some(Frame::Map { key, .. }) => {
-                self.path.push(Seg::Key(key.take().unwrap_or_default()));
+            Some(Frame::Map { key }) => {
+                let node = key.take().unwrap_or(parent);
+                self.path.push(node);
                 Ok(false)
             }
             Some(Frame::Seq { next }) => {
                 let i = *next;
                 *next += 1;
-                self.path.push(Seg::Index(i));
-                self.map.insert(KeyPath(self.path.clone()), Self::pos(mark));
+                let node = self
+                    .locations
+                    .add(parent, Seg::Index(i), Self::pos(mark))
+                    .unwrap_or_else(|n| n);
+                self.path.push(node);
                 Ok(false)
             }
             None => Ok(false),
@@ -237,13 +296,12 @@ impl Recv {
             return Ok(());
         }
         // Point at the key the tagged value belongs to.
-        let pos = self
-            .map
-            .get(&KeyPath(self.path.clone()))
-            .copied()
-            .unwrap_or(Self::pos(mark));
+        let pos = match self.here() {
+            0 => Self::pos(mark),
+            node => self.locations.positions[node],
+        };
         Err(Diagnostic {
-            path: KeyPath(self.path.clone()),
+            path: self.locations.path_of(self.here()),
             pos,
             message: format!("the YAML tag `{}{}` is not supported", t.handle, t.suffix),
             help: "remove the tag: mcp-stack.yaml uses plain values".into(),
@@ -308,10 +366,7 @@ impl Recv {
                 self.count(&mark, None)?;
                 self.open.push((anchor, self.nodes));
                 self.stack.push(match ev {
-                    Event::MappingStart(..) => Frame::Map {
-                        key: None,
-                        seen: HashMap::new(),
-                    },
+                    Event::MappingStart(..) => Frame::Map { key: None },
                     _ => Frame::Seq { next: 0 },
                 });
             }
