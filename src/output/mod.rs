@@ -18,8 +18,8 @@ pub use tree::check as refuse_links;
 
 use crate::error::{Error, Result};
 use crate::render::{File, Target};
-use std::collections::HashSet;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 /// What one path needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,10 +294,19 @@ fn transaction(
         err
     };
     let mut temps = Vec::new();
+    // Each folder is made (or checked) once, not once per file in it; every path is checked
+    // again just before its rename.
+    let mut folders: HashMap<&str, PathBuf> = HashMap::new();
     for e in changes {
         let Some(contents) = e.new else { continue };
         let parent = e.path.rsplit_once('/').map_or("", |(p, _)| p);
-        let written = tree::ensure_dir(dir, parent)
+        let folder = match folders.get(parent) {
+            Some(folder) => Ok(folder.clone()),
+            None => tree::ensure_dir(dir, parent).inspect(|folder| {
+                folders.insert(parent, folder.clone());
+            }),
+        };
+        let written = folder
             .and_then(|folder| atomic::write_temp(&folder, contents.as_bytes(), mode_for(&e.path)));
         match written {
             Ok(tmp) => temps.push((tmp, e.path.as_str())),
