@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 const BUILTIN: &[(&str, &str)] = &[
     (
@@ -32,9 +33,24 @@ const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// The templates in use: built-in ones, with overrides read by the caller.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct Templates {
     overrides: BTreeMap<String, String>,
+    /// Each template is compiled the first time it is used, then kept (a stack renders the
+    /// same Dockerfile template once per server).
+    env: Mutex<minijinja::Environment<'static>>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates::with_overrides(BTreeMap::new())
+    }
+}
+
+impl Clone for Templates {
+    fn clone(&self) -> Self {
+        Templates::with_overrides(self.overrides.clone())
+    }
 }
 
 impl Templates {
@@ -44,7 +60,10 @@ impl Templates {
     }
 
     pub fn with_overrides(overrides: BTreeMap<String, String>) -> Self {
-        Templates { overrides }
+        Templates {
+            overrides,
+            env: Mutex::new(environment()),
+        }
     }
 
     /// Renders template `name` with `ctx`.
@@ -57,27 +76,38 @@ impl Templates {
                 .map(|(_, s)| *s)
                 .with_context(|| format!("no template named {name}"))?,
         };
-        let mut env = minijinja::Environment::new();
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        env.set_keep_trailing_newline(true);
-        env.add_filter(
-            "json",
-            |v: minijinja::Value| -> Result<String, minijinja::Error> {
-                serde_json::to_string(&v).map_err(|e| {
-                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
-                })
-            },
-        );
-        env.add_template(name, source)
-            .with_context(|| format!("template {name} is invalid"))?;
+        let mut env = self
+            .env
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if env.get_template(name).is_err() {
+            env.add_template_owned(name.to_string(), source.to_string())
+                .with_context(|| format!("template {name} is invalid"))?;
+        }
         let out = env
             .get_template(name)?
             .render(ctx)
             .with_context(|| format!("template {name} failed to render"))?;
         Ok(collapse_blank_lines(&out))
     }
+}
+
+/// The environment every template renders in.
+fn environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    env.add_filter(
+        "json",
+        |v: minijinja::Value| -> Result<String, minijinja::Error> {
+            serde_json::to_string(&v).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+            })
+        },
+    );
+    env
 }
 
 /// At most one blank line in a row, none at the end.
