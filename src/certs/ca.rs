@@ -360,12 +360,9 @@ fn create(dir: &Path, kind: KeyKind, env: &Env, now: OffsetDateTime) -> Result<b
     if !staged_key.create()? {
         return Ok(false);
     }
-    let placed = staged_cert.create().and_then(|placed| {
-        files::sync(dir)?;
-        Ok(placed)
-    });
-    match placed {
-        Ok(true) => Ok(true),
+    match staged_cert.create() {
+        // Both in place: a failed sync leaves them there, whole.
+        Ok(true) => files::sync(dir).map(|()| true),
         Ok(false) => {
             let _ = std::fs::remove_file(&key_path);
             Err(incomplete(dir, cert_path, key_path))

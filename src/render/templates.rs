@@ -2,7 +2,6 @@
 
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 const BUILTIN: &[(&str, &str)] = &[
     (
@@ -33,23 +32,17 @@ const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// The templates in use: built-in ones, with overrides read by the caller.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Templates {
     overrides: BTreeMap<String, String>,
-    /// Each template is compiled the first time it is used, then kept (a stack renders the
-    /// same Dockerfile template once per server).
-    env: Mutex<minijinja::Environment<'static>>,
+    /// minijinja's loader compiles each template the first time it is used and keeps it (a
+    /// stack renders the same Dockerfile template once per server).
+    env: minijinja::Environment<'static>,
 }
 
 impl Default for Templates {
     fn default() -> Self {
         Templates::with_overrides(BTreeMap::new())
-    }
-}
-
-impl Clone for Templates {
-    fn clone(&self) -> Self {
-        Templates::with_overrides(self.overrides.clone())
     }
 }
 
@@ -60,35 +53,30 @@ impl Templates {
     }
 
     pub fn with_overrides(overrides: BTreeMap<String, String>) -> Self {
-        Templates {
-            overrides,
-            env: Mutex::new(environment()),
-        }
+        let mut env = environment();
+        let sources = overrides.clone();
+        env.set_loader(move |name| Ok(source(&sources, name).map(str::to_string)));
+        Templates { overrides, env }
     }
 
     /// Renders template `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
-        let source = match self.overrides.get(name) {
-            Some(s) => s.as_str(),
-            None => BUILTIN
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, s)| *s)
-                .with_context(|| format!("no template named {name}"))?,
-        };
-        let mut env = self
+        source(&self.overrides, name).with_context(|| format!("no template named {name}"))?;
+        let out = self
             .env
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if env.get_template(name).is_err() {
-            env.add_template_owned(name.to_string(), source.to_string())
-                .with_context(|| format!("template {name} is invalid"))?;
-        }
-        let out = env
-            .get_template(name)?
+            .get_template(name)
+            .with_context(|| format!("template {name} is invalid"))?
             .render(ctx)
             .with_context(|| format!("template {name} failed to render"))?;
         Ok(collapse_blank_lines(&out))
+    }
+}
+
+/// The text of template `name`: the user's override, else the built-in one.
+fn source<'a>(overrides: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
+    match overrides.get(name) {
+        Some(s) => Some(s.as_str()),
+        None => BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| *s),
     }
 }
 
