@@ -133,3 +133,30 @@ fn rendered_files_grow_linearly_with_the_servers() {
         );
     }
 }
+
+#[test]
+fn renderers_find_every_component_and_replica_set_by_name() {
+    let (_dir, project) = project(300);
+    let stack = &project.stack;
+    // Both lookups are binary searches over lists resolve keeps in name order.
+    for comp in &stack.components {
+        let found = stack.component(&comp.name).expect("every component");
+        assert!(std::ptr::eq(found, comp), "{}", comp.name);
+    }
+    let mut sticky = 0;
+    for r in &stack.gateway.routes {
+        let named = stack.named_replicas(&r.server);
+        if r.balance == mcpstack::model::Balance::SessionAffinity {
+            sticky += 1;
+            assert_eq!(named, Some(r.replica_hosts.as_slice()), "{}", r.server);
+            assert!(!r.replica_hosts.is_empty(), "{}", r.server);
+        } else {
+            assert_eq!(named, None, "{}", r.server);
+        }
+    }
+    assert!(sticky > 0, "the generated stack has sticky replicas");
+    for missing in ["", "a", "s0042x", "zzz"] {
+        assert!(stack.component(missing).is_none(), "{missing}");
+        assert!(stack.named_replicas(missing).is_none(), "{missing}");
+    }
+}

@@ -42,7 +42,7 @@ pub struct Stack {
     pub domain: String,
     pub aliases: Vec<String>,
     pub gateway: Gateway,
-    /// Servers and services, by name.
+    /// Servers and services, sorted by name (`component` searches them).
     pub components: Vec<Component>,
     /// Named volumes.
     pub volumes: Vec<String>,
@@ -57,12 +57,23 @@ pub struct Stack {
 
 impl Stack {
     /// The replicas of server `name` when each has a name of its own (session affinity).
+    /// A binary search: renderers ask this once per server, so a scan would make them
+    /// quadratic.
     pub fn named_replicas(&self, name: &str) -> Option<&[Replica]> {
-        self.gateway
-            .routes
-            .iter()
-            .find(|r| r.server == name && r.balance == Balance::SessionAffinity)
-            .map(|r| r.replica_hosts.as_slice())
+        let routes = &self.gateway.routes;
+        let at = routes
+            .binary_search_by(|r| r.server.as_str().cmp(name))
+            .ok()?;
+        let r = &routes[at];
+        (r.balance == Balance::SessionAffinity).then_some(r.replica_hosts.as_slice())
+    }
+
+    /// The server or service called `name` (a binary search, see `components`).
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.components
+            .binary_search_by(|c| c.name.as_str().cmp(name))
+            .ok()
+            .map(|at| &self.components[at])
     }
 
     /// The public URL of a route: `https://<domain>[:<https_port>]<path>`.
@@ -99,6 +110,7 @@ pub struct Gateway {
     pub https_suffix: String,
     /// The DNS server nginx asks for upstream addresses at request time (Docker's by default).
     pub resolver: String,
+    /// One per server, sorted by server name (`Stack::named_replicas` searches them).
     pub routes: Vec<Route>,
     pub access_log: crate::config::AccessLog,
 }

@@ -15,6 +15,7 @@ use k8s_openapi::api::core::v1::{
     Capabilities, PodSecurityContext, SeccompProfile, SecurityContext,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The folder of the Kubernetes target inside the output folder.
 pub const DIR: &str = "k8s";
@@ -92,15 +93,19 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
 /// What the base cannot do for this config, for the command to say: a component others
 /// `depends_on` without a `port` gets no Service, and no NetworkPolicy lets them reach it.
 pub fn notes(stack: &Stack) -> Vec<String> {
+    // Who depends on each component, gathered once (components are in name order).
+    let mut users: HashMap<&str, Vec<&str>> = HashMap::new();
+    for c in &stack.components {
+        for d in &c.depends_on {
+            let list = users.entry(d.name.as_str()).or_default();
+            if list.last() != Some(&c.name.as_str()) {
+                list.push(&c.name);
+            }
+        }
+    }
     let mut notes = Vec::new();
     for target in stack.components.iter().filter(|c| c.port.is_none()) {
-        let users: Vec<&str> = stack
-            .components
-            .iter()
-            .filter(|c| c.depends_on.iter().any(|d| d.name == target.name))
-            .map(|c| c.name.as_str())
-            .collect();
-        if !users.is_empty() {
+        if let Some(users) = users.get(target.name.as_str()) {
             let section = match target.role {
                 crate::model::Role::Server => "servers",
                 crate::model::Role::Service => "services",

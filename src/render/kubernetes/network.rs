@@ -39,8 +39,7 @@ pub fn paths(stack: &Stack) -> Vec<Path> {
     }
     for comp in &stack.components {
         for dep in &comp.depends_on {
-            let target = stack.components.iter().find(|c| c.name == dep.name);
-            if let Some(port) = target.and_then(|c| c.port) {
+            if let Some(port) = stack.component(&dep.name).and_then(|c| c.port) {
                 add(Some(&comp.name), &dep.name, port);
             }
         }
