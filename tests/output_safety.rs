@@ -220,3 +220,42 @@ fn temporary_files(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+#[test]
+fn a_pipe_where_a_rendered_file_goes_is_refused_not_waited_on() {
+    let (_t, dir) = project(BASE);
+    assert_eq!(render(&dir, &[]).0, 0);
+    let pipe = dir.join("deploy/compose.yaml");
+    fs::remove_file(&pipe).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let mut child = bin()
+        .args(["render"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .env("MCPSTACK_CAROOT", test_caroot())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A guard against hanging the suite, not a measurement: an open that waits for a writer
+    // would never return.
+    let mut waited = 0;
+    while child.try_wait().unwrap().is_none() {
+        if waited == 1200 {
+            child.kill().unwrap();
+            panic!("render waited on the pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited += 1;
+    }
+    let out = child.wait_with_output().unwrap();
+    let (_, err) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("compose.yaml is not a plain file"), "{err}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::symlink_metadata(&pipe).unwrap().file_type().is_fifo());
+}

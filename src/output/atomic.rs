@@ -18,9 +18,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 }
 
 /// Writes `bytes` to a new temporary file in `dir` (which must exist), with `mode` from
-/// creation and without syncing: the caller syncs once for all files, then renames.
-/// The file is removed if the returned path is dropped.
-pub fn write_temp(dir: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::TempPath> {
+/// creation and without syncing. The file is removed if the returned path is dropped.
+fn write_temp(dir: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::TempPath> {
     let mut builder = tempfile::Builder::new();
     builder
         .prefix(super::tree::TEMP_PREFIX)

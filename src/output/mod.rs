@@ -18,8 +18,8 @@ pub use tree::check as refuse_links;
 
 use crate::error::{Error, Result};
 use crate::render::{File, Target};
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::Path;
 
 /// What one path needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,11 +54,15 @@ pub fn plan<'a>(dir: &Path, files: &'a [File]) -> Result<Vec<Entry<'a>>> {
 /// Writes a file that is no render (`push`'s Kubernetes overlay) into the output folder, under
 /// the writer's rules: inside the folder, no link followed, atomic. `render` never removes it.
 pub fn write_unrendered(dir: &Path, rel: &str, contents: &str) -> Result<()> {
-    tree::check_root(dir)?;
-    let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-    let at = tree::ensure_dir(dir, folder)?;
-    tree::check(dir, rel)?;
-    write_atomic(&at.join(name), contents.as_bytes(), 0o644)
+    let mut tree = tree::Tree::new(dir);
+    // Refuses a link at the name itself; the rename below would replace it.
+    tree.read(rel)?;
+    let temp = tree.write_temp(rel, contents.as_bytes(), 0o644)?;
+    let synced = tree::sync(dir).and_then(|()| tree.persist(&temp));
+    if synced.is_err() {
+        tree.discard(&[temp]);
+    }
+    synced
 }
 
 /// Whether the output folder holds the file `rel` (read without following links).
@@ -79,6 +83,7 @@ fn plan_with<'a>(
     target: Target,
 ) -> Result<Vec<Entry<'a>>> {
     tree::check_root(dir)?;
+    let mut tree = tree::Tree::new(dir);
     let mut entries = Vec::new();
     let rendered: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for f in files {
@@ -86,7 +91,7 @@ fn plan_with<'a>(
             .filter(|rel| *rel == f.path)
             .ok_or_else(|| anyhow::anyhow!("renderer produced an unsafe path `{}`", f.path))?;
         // The whole old text is read only for a file that changes (its hash and diff need it).
-        let old = match tree::same(dir, &rel, f.contents.as_bytes())? {
+        let old = match tree.same(&rel, f.contents.as_bytes())? {
             Some(true) => {
                 entries.push(Entry {
                     path: rel,
@@ -96,7 +101,7 @@ fn plan_with<'a>(
                 });
                 continue;
             }
-            Some(false) => tree::read(dir, &rel)?,
+            Some(false) => tree.read(&rel)?,
             None => None,
         };
         let state = match &old {
@@ -116,7 +121,7 @@ fn plan_with<'a>(
         if !target.owns(path) || rendered.contains(path.as_str()) {
             continue;
         }
-        if let Some(text) = tree::read(dir, path)? {
+        if let Some(text) = tree.read(path)? {
             let state = if manifest.is_ours(path, &text) {
                 State::Orphan
             } else {
@@ -293,36 +298,32 @@ fn transaction(
         };
         err
     };
+    // Through folder handles: each folder is opened (or made) once for the files in it, and
+    // nothing is reached through a link, even one swapped in while this runs.
+    let mut tree = tree::Tree::new(dir);
     let mut temps = Vec::new();
-    // Each folder is made (or checked) once, not once per file in it; every path is checked
-    // again just before its rename.
-    let mut folders: HashMap<&str, PathBuf> = HashMap::new();
     for e in changes {
         let Some(contents) = e.new else { continue };
-        let parent = e.path.rsplit_once('/').map_or("", |(p, _)| p);
-        let folder = match folders.get(parent) {
-            Some(folder) => Ok(folder.clone()),
-            None => tree::ensure_dir(dir, parent).inspect(|folder| {
-                folders.insert(parent, folder.clone());
-            }),
-        };
-        let written = folder
-            .and_then(|folder| atomic::write_temp(&folder, contents.as_bytes(), mode_for(&e.path)));
-        match written {
-            Ok(tmp) => temps.push((tmp, e.path.as_str())),
-            Err(err) => return Err(restore(err)),
+        match tree.write_temp(&e.path, contents.as_bytes(), mode_for(&e.path)) {
+            Ok(temp) => temps.push(temp),
+            Err(err) => {
+                tree.discard(&temps);
+                return Err(restore(err));
+            }
         }
     }
     if let Err(err) = tree::sync(dir) {
+        tree.discard(&temps);
         return Err(restore(err));
     }
-    for (tmp, rel) in temps {
-        tree::check(dir, rel)?;
-        let path = dir.join(rel);
-        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+    for (i, temp) in temps.iter().enumerate() {
+        if let Err(err) = tree.persist(temp) {
+            tree.discard(&temps[i..]);
+            return Err(err);
+        }
     }
     for e in changes.iter().filter(|e| e.new.is_none()) {
-        tree::remove(dir, &e.path)?;
+        tree.remove(&e.path)?;
     }
     tree::sync(dir)
 }

@@ -1,10 +1,19 @@
 //! File operations confined to the output folder: paths are relative to it, and no symbolic
 //! link is ever followed, for reads, writes or deletes.
+//!
+//! Every folder is opened from its parent's handle, one name at a time, refusing links
+//! (`O_NOFOLLOW`), and files are opened, created, renamed and removed relative to the handle of
+//! the folder that holds them. A link swapped in while a render runs is therefore refused, never
+//! followed: no path is checked first and used later.
 
 use crate::error::{Error, Result};
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
 use std::fs;
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read, Write};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Prefix and suffix of the temporary files a render writes before renaming them.
 pub const TEMP_PREFIX: &str = ".mcpstack-";
@@ -24,6 +33,20 @@ fn link_error(link: &Path, root: &Path) -> Error {
     }
 }
 
+fn not_plain(path: &Path) -> Error {
+    Error::Unsafe {
+        what: format!(
+            "{} is not a plain file; mcpstack only reads, writes and removes files in its output folder",
+            path.display()
+        ),
+        help: "move it away (or drop it from the manifest) and run `mcpstack render` again; nothing was written".into(),
+    }
+}
+
+fn io(path: &Path, e: Errno) -> Error {
+    Error::io(path, std::io::Error::from(e))
+}
+
 /// Refuses an output folder that is itself a link.
 pub fn check_root(root: &Path) -> Result<()> {
     match fs::symlink_metadata(root) {
@@ -34,7 +57,8 @@ pub fn check_root(root: &Path) -> Result<()> {
     }
 }
 
-/// Refuses `rel` if the output folder, or any part of `rel` that exists, is a link.
+/// Refuses `rel` if the output folder, or any part of `rel` that exists, is a link. For callers
+/// outside the writer, which hand the path to another tool.
 pub fn check(root: &Path, rel: &str) -> Result<()> {
     check_root(root)?;
     let mut path = root.to_path_buf();
@@ -52,146 +76,373 @@ pub fn check(root: &Path, rel: &str) -> Result<()> {
     Ok(())
 }
 
-/// Opens `rel` for reading, or `None` if it does not exist. Never follows a link; refuses
-/// anything but a plain file.
-fn open(root: &Path, rel: &str) -> Result<Option<(fs::File, PathBuf, u64)>> {
-    check(root, rel)?;
-    let path = root.join(rel);
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
-    }
-    let file = match options.open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        // A file where a folder should be: nothing is there yet; the write reports it.
-        Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(link_error(&path, root)),
-        Err(e) => return Err(Error::io(&path, e)),
-    };
-    let meta = file.metadata().map_err(|e| Error::io(&path, e))?;
-    if !meta.is_file() {
-        return Err(Error::Unsafe {
-            what: format!(
-                "{} is not a plain file; mcpstack only reads, writes and removes files in its output folder",
-                path.display()
-            ),
-            help: "move it away (or drop it from the manifest) and run `mcpstack render` again; nothing was written".into(),
-        });
-    }
-    Ok(Some((file, path, meta.len())))
+/// A folder inside the output folder (or the output folder itself), held open.
+struct Folder {
+    fd: OwnedFd,
+    path: PathBuf,
 }
 
-/// The text of `rel`, or `None` if it does not exist. Never follows a link.
-pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
-    let Some((mut file, path, len)) = open(root, rel)? else {
-        return Ok(None);
-    };
-    // Sized from the start: growing by doubling would hold a large file twice while it copies.
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    file.read_to_end(&mut bytes)
-        .map_err(|e| Error::io(&path, e))?;
-    // Valid UTF-8 (every file mcpstack writes) becomes the text without a copy.
-    Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
-        String::from_utf8_lossy(e.as_bytes()).into_owned()
-    })))
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+
+/// The output folder, reached through open folder handles. Keeps the folders along the last
+/// path it opened: files come in path order, so the next file's folder is usually the same one
+/// or a sibling, and only the names that differ are opened (few handles are open at once,
+/// however many folders a render has).
+pub struct Tree<'a> {
+    root: &'a Path,
+    /// The output folder, then each folder of the last path, with its name.
+    chain: Vec<(String, Rc<Folder>)>,
+    /// A folder found missing (or a file) on a read: it and what is inside it are not looked
+    /// for again until something is written ("" for a missing output folder).
+    absent: Option<String>,
+    /// The output folder was made (or found) for writing.
+    made: bool,
+    /// Temporary names: a random prefix for this render and a counter.
+    seed: u64,
+    count: u64,
 }
 
-/// Whether `rel` exists and holds exactly `contents`: `None` if it does not exist. Compares
-/// in small blocks, so that checking an up-to-date folder holds no file in memory.
-pub fn same(root: &Path, rel: &str, contents: &[u8]) -> Result<Option<bool>> {
-    let Some((mut file, path, len)) = open(root, rel)? else {
-        return Ok(None);
-    };
-    if len != contents.len() as u64 {
-        return Ok(Some(false));
-    }
-    let mut block = [0u8; 64 * 1024];
-    let mut rest = contents;
-    loop {
-        let n = match file.read(&mut block) {
-            Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io(&path, e)),
-        };
-        if n == 0 {
-            return Ok(Some(rest.is_empty()));
+/// A file written under a temporary name in its final folder, waiting for its rename.
+#[derive(Debug)]
+pub struct Temp {
+    name: String,
+    rel: String,
+}
+
+impl<'a> Tree<'a> {
+    pub fn new(root: &'a Path) -> Self {
+        Tree {
+            root,
+            chain: Vec::new(),
+            absent: None,
+            made: false,
+            seed: 0,
+            count: 0,
         }
-        if n > rest.len() || block[..n] != rest[..n] {
-            return Ok(Some(false));
-        }
-        rest = &rest[n..];
     }
-}
 
-/// Creates the output folder and `rel_dir` inside it, one real folder at a time.
-pub fn ensure_dir(root: &Path, rel_dir: &str) -> Result<PathBuf> {
-    check_root(root)?;
-    fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
-    check_root(root)?;
-    let mut path = root.to_path_buf();
-    for part in rel_dir.split('/').filter(|p| !p.is_empty()) {
-        path.push(part);
-        match fs::create_dir(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                let m = fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
-                if m.file_type().is_symlink() {
-                    return Err(link_error(&path, root));
+    /// Opens `rel_dir` one name at a time without following links; with `create`, makes the
+    /// folders that are missing. `None` (without `create`) when a part does not exist or is a
+    /// file.
+    fn folder(&mut self, rel_dir: &str, create: bool) -> Result<Option<Rc<Folder>>> {
+        let root = self.root;
+        if create {
+            self.absent = None;
+            if !self.made {
+                check_root(root)?;
+                fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+                self.made = true;
+            }
+        } else if let Some(absent) = &self.absent {
+            // Inside a missing folder (or the missing folder itself).
+            let under = absent.is_empty()
+                || rel_dir
+                    .strip_prefix(absent.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+            if under {
+                return Ok(None);
+            }
+        }
+        if self.chain.is_empty() {
+            let fd = match rustix::fs::open(root, DIR_FLAGS, Mode::empty()) {
+                Ok(fd) => fd,
+                Err(e @ (Errno::LOOP | Errno::NOTDIR)) => {
+                    check_root(root)?;
+                    return if create { Err(io(root, e)) } else { Ok(None) };
                 }
-                if !m.is_dir() {
+                Err(Errno::NOENT) if !create => {
+                    self.absent = Some(String::new());
+                    return Ok(None);
+                }
+                Err(e) => return Err(io(root, e)),
+            };
+            let path = root.to_path_buf();
+            self.chain
+                .push((String::new(), Rc::new(Folder { fd, path })));
+        }
+        let parts: Vec<&str> = rel_dir.split('/').filter(|p| !p.is_empty()).collect();
+        // Keep the folders this path shares with the last one.
+        let mut keep = 1;
+        while keep < self.chain.len()
+            && keep <= parts.len()
+            && self.chain[keep].0 == parts[keep - 1]
+        {
+            keep += 1;
+        }
+        self.chain.truncate(keep);
+        for part in &parts[keep - 1..] {
+            let parent = Rc::clone(&self.chain[self.chain.len() - 1].1);
+            let path = parent.path.join(part);
+            if create {
+                match rustix::fs::mkdirat(&parent.fd, *part, Mode::from_raw_mode(0o755)) {
+                    Ok(()) | Err(Errno::EXIST) => {}
+                    Err(e) => return Err(io(&path, e)),
+                }
+            }
+            let fd = match rustix::fs::openat(&parent.fd, *part, DIR_FLAGS, Mode::empty()) {
+                Ok(fd) => fd,
+                // A link opened with O_NOFOLLOW and O_DIRECTORY fails either way.
+                Err(Errno::LOOP | Errno::NOTDIR) if is_link(&parent.fd, part) => {
+                    return Err(link_error(&path, root))
+                }
+                Err(Errno::NOTDIR) if create => {
                     return Err(Error::io(
                         &path,
                         std::io::Error::other("a file is where mcpstack needs a folder"),
                     ));
                 }
+                // Not there, or a file where a folder should be: nothing to read yet; the
+                // write reports it.
+                Err(Errno::NOENT | Errno::NOTDIR) => {
+                    self.absent = Some(rel_dir.to_string());
+                    return Ok(None);
+                }
+                Err(e) => return Err(io(&path, e)),
+            };
+            self.chain
+                .push((part.to_string(), Rc::new(Folder { fd, path })));
+        }
+        Ok(Some(Rc::clone(&self.chain[self.chain.len() - 1].1)))
+    }
+
+    /// Opens `rel` for reading, or `None` if it does not exist. Never follows a link, never
+    /// waits on a pipe or device; refuses anything but a plain file.
+    fn open(&mut self, rel: &str) -> Result<Option<(fs::File, PathBuf, u64)>> {
+        let (dir, name) = split(rel);
+        let Some(folder) = self.folder(dir, false)? else {
+            return Ok(None);
+        };
+        let path = folder.path.join(name);
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+        let fd = match rustix::fs::openat(&folder.fd, name, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(None),
+            Err(Errno::LOOP) => return Err(link_error(&path, self.root)),
+            Err(e) => return Err(io(&path, e)),
+        };
+        let file = fs::File::from(fd);
+        let meta = file.metadata().map_err(|e| Error::io(&path, e))?;
+        if !meta.is_file() {
+            return Err(not_plain(&path));
+        }
+        Ok(Some((file, path, meta.len())))
+    }
+
+    /// The text of `rel`, or `None` if it does not exist. Never follows a link.
+    pub fn read(&mut self, rel: &str) -> Result<Option<String>> {
+        let Some((mut file, path, len)) = self.open(rel)? else {
+            return Ok(None);
+        };
+        // Sized from the start: growing by doubling would hold a large file twice while it copies.
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        file.read_to_end(&mut bytes)
+            .map_err(|e| Error::io(&path, e))?;
+        // Valid UTF-8 (every file mcpstack writes) becomes the text without a copy.
+        Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        })))
+    }
+
+    /// Whether `rel` exists and holds exactly `contents`: `None` if it does not exist. Compares
+    /// in small blocks, so that checking an up-to-date folder holds no file in memory.
+    pub fn same(&mut self, rel: &str, contents: &[u8]) -> Result<Option<bool>> {
+        let Some((mut file, path, len)) = self.open(rel)? else {
+            return Ok(None);
+        };
+        if len != contents.len() as u64 {
+            return Ok(Some(false));
+        }
+        let mut block = [0u8; 64 * 1024];
+        let mut rest = contents;
+        loop {
+            let n = match file.read(&mut block) {
+                Ok(n) => n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(&path, e)),
+            };
+            if n == 0 {
+                return Ok(Some(rest.is_empty()));
             }
-            Err(e) => return Err(Error::io(&path, e)),
+            if n > rest.len() || block[..n] != rest[..n] {
+                return Ok(Some(false));
+            }
+            rest = &rest[n..];
         }
     }
-    Ok(path)
-}
 
-/// Removes the file `rel` and the folders it leaves empty, up to (not including) the output
-/// folder.
-pub fn remove(root: &Path, rel: &str) -> Result<()> {
-    check(root, rel)?;
-    let path = root.join(rel);
-    match fs::remove_file(&path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(&path, e)),
+    /// Creates the output folder and `rel_dir` inside it, one real folder at a time.
+    pub fn ensure_dir(&mut self, rel_dir: &str) -> Result<()> {
+        self.folder(rel_dir, true).map(|_| ())
     }
-    let mut parts: Vec<&str> = rel.split('/').collect();
-    parts.pop();
-    while !parts.is_empty() {
-        // `remove_dir` fails on a link and on a folder that is not empty: either ends the walk.
-        if fs::remove_dir(root.join(parts.join("/"))).is_err() {
-            break;
+
+    /// Writes `bytes` to a new temporary file in the folder of `rel` (made if missing), with
+    /// `mode` from creation and without syncing: the caller syncs once, then renames.
+    pub fn write_temp(&mut self, rel: &str, bytes: &[u8], mode: u32) -> Result<Temp> {
+        let (dir, _) = split(rel);
+        let folder = self.folder(dir, true)?.expect("a folder made on request");
+        if self.seed == 0 {
+            use ring::rand::SecureRandom;
+            let mut b = [0u8; 8];
+            // Any varying value does: names are created exclusively, never reused.
+            let _ = ring::rand::SystemRandom::new().fill(&mut b);
+            self.seed = u64::from_le_bytes(b) | 1;
         }
-        parts.pop();
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let (fd, name) = loop {
+            self.count += 1;
+            let name = format!("{TEMP_PREFIX}{:016x}{}{TEMP_SUFFIX}", self.seed, self.count);
+            match rustix::fs::openat(&folder.fd, &name, flags, Mode::from_raw_mode(mode)) {
+                Ok(fd) => break (fd, name),
+                Err(Errno::EXIST) => continue,
+                Err(e) => return Err(io(&folder.path.join(&name), e)),
+            }
+        };
+        let path = folder.path.join(&name);
+        let temp = Temp {
+            name,
+            rel: rel.to_string(),
+        };
+        let written = (|| {
+            // The mode exactly, whatever the umask.
+            rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode)).map_err(|e| io(&path, e))?;
+            fs::File::from(fd)
+                .write_all(bytes)
+                .map_err(|e| Error::io(&path, e))
+        })();
+        match written {
+            Ok(()) => Ok(temp),
+            Err(e) => {
+                self.discard(std::slice::from_ref(&temp));
+                Err(e)
+            }
+        }
     }
-    Ok(())
+
+    /// Renames a temporary file to its final name, in the folder it was written in.
+    pub fn persist(&mut self, temp: &Temp) -> Result<()> {
+        let (dir, name) = split(&temp.rel);
+        let path = self.root.join(&temp.rel);
+        let Some(folder) = self.folder(dir, false)? else {
+            return Err(Error::io(&path, std::io::Error::from(ErrorKind::NotFound)));
+        };
+        rustix::fs::renameat(&folder.fd, temp.name.as_str(), &folder.fd, name)
+            .map_err(|e| io(&path, e))
+    }
+
+    /// Removes temporary files that will not be renamed (best effort: the next render's
+    /// `clean_temps` removes what is left).
+    pub fn discard(&mut self, temps: &[Temp]) {
+        for t in temps {
+            let (dir, _) = split(&t.rel);
+            if let Ok(Some(folder)) = self.folder(dir, false) {
+                let _ = rustix::fs::unlinkat(&folder.fd, t.name.as_str(), AtFlags::empty());
+            }
+        }
+    }
+
+    /// Removes the file `rel` and the folders it leaves empty, up to (not including) the output
+    /// folder.
+    pub fn remove(&mut self, rel: &str) -> Result<()> {
+        let (dir, name) = split(rel);
+        let Some(folder) = self.folder(dir, false)? else {
+            return Ok(());
+        };
+        let path = folder.path.join(name);
+        if is_link(&folder.fd, name) {
+            return Err(link_error(&path, self.root));
+        }
+        match rustix::fs::unlinkat(&folder.fd, name, AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(io(&path, e)),
+        }
+        // Each emptied folder is removed from its parent's handle; `AT_REMOVEDIR` fails on a
+        // folder that is not empty, which ends the walk.
+        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        while let Some(last) = parts.pop() {
+            let parent = parts.join("/");
+            let Ok(Some(up)) = self.folder(&parent, false) else {
+                break;
+            };
+            if rustix::fs::unlinkat(&up.fd, last, AtFlags::REMOVEDIR).is_err() {
+                break;
+            }
+        }
+        // The folders kept above may be gone now.
+        self.chain.clear();
+        Ok(())
+    }
 }
 
-/// Removes temporary files an interrupted render left behind. Does not enter links.
+/// Whether `name` in `folder` is a symbolic link.
+fn is_link(folder: &OwnedFd, name: &str) -> bool {
+    rustix::fs::statat(folder, name, AtFlags::SYMLINK_NOFOLLOW)
+        .is_ok_and(|s| rustix::fs::FileType::from_raw_mode(s.st_mode).is_symlink())
+}
+
+/// `dir/name` → (`dir`, `name`); a file at the top has the folder "".
+fn split(rel: &str) -> (&str, &str) {
+    rel.rsplit_once('/').unwrap_or(("", rel))
+}
+
+/// The text of `rel`, or `None` if it does not exist. Never follows a link.
+pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
+    Tree::new(root).read(rel)
+}
+
+/// Creates the output folder and `rel_dir` inside it, without following links.
+pub fn ensure_dir(root: &Path, rel_dir: &str) -> Result<PathBuf> {
+    Tree::new(root).ensure_dir(rel_dir)?;
+    Ok(root.join(rel_dir))
+}
+
+/// Removes temporary files an interrupted render left behind. Enters folders through their
+/// handles and never a link.
 pub fn clean_temps(root: &Path) {
-    let Ok(entries) = fs::read_dir(root) else {
+    if let Ok(fd) = rustix::fs::open(root, DIR_FLAGS, Mode::empty()) {
+        clean_in(&fd, 0);
+    }
+}
+
+fn clean_in(folder: &OwnedFd, depth: usize) {
+    // Deeper than anything mcpstack writes: stop rather than walk a hostile tree.
+    if depth > 16 {
+        return;
+    }
+    let Ok(entries) = rustix::fs::Dir::read_from(folder) else {
         return;
     };
     for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
         let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if kind.is_dir() {
-            clean_temps(&entry.path());
-        } else if kind.is_file() && name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
-            let _ = fs::remove_file(entry.path());
+        let bytes = name.to_bytes();
+        if bytes == b"." || bytes == b".." {
+            continue;
+        }
+        let kind = match entry.file_type() {
+            rustix::fs::FileType::Unknown => {
+                match rustix::fs::statat(folder, name, AtFlags::SYMLINK_NOFOLLOW) {
+                    Ok(s) => rustix::fs::FileType::from_raw_mode(s.st_mode),
+                    Err(_) => continue,
+                }
+            }
+            kind => kind,
+        };
+        match kind {
+            rustix::fs::FileType::Directory => {
+                if let Ok(fd) = rustix::fs::openat(folder, name, DIR_FLAGS, Mode::empty()) {
+                    clean_in(&fd, depth + 1);
+                }
+            }
+            rustix::fs::FileType::RegularFile => {
+                let text = String::from_utf8_lossy(bytes);
+                if text.starts_with(TEMP_PREFIX) && text.ends_with(TEMP_SUFFIX) {
+                    let _ = rustix::fs::unlinkat(folder, name, AtFlags::empty());
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -200,4 +451,81 @@ pub fn clean_temps(root: &Path) {
 /// one per file.
 pub fn sync(root: &Path) -> Result<()> {
     crate::durable::sync_filesystem(root).map_err(|e| Error::io(root, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_swapped_in_after_a_folder_was_opened_is_never_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let outside = tmp.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        let mut tree = Tree::new(&root);
+        let temp = tree
+            .write_temp("nginx/nginx.conf", b"new\n", 0o644)
+            .unwrap();
+        // Between the write and the rename the folder is moved away and a link to a folder
+        // outside put in its place.
+        fs::rename(root.join("nginx"), root.join("moved")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("nginx")).unwrap();
+        tree.persist(&temp).unwrap();
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        assert_eq!(fs::read(root.join("moved/nginx.conf")).unwrap(), b"new\n");
+        // A fresh walk refuses the link.
+        let err = Tree::new(&root).read("nginx/nginx.conf").unwrap_err();
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        let err = Tree::new(&root)
+            .write_temp("nginx/other.conf", b"x", 0o644)
+            .unwrap_err();
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn removing_a_file_removes_the_folders_it_empties_and_nothing_through_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let mut tree = Tree::new(&root);
+        for rel in ["a/b/c.txt", "a/keep.txt"] {
+            let t = tree.write_temp(rel, b"x", 0o644).unwrap();
+            tree.persist(&t).unwrap();
+        }
+        tree.remove("a/b/c.txt").unwrap();
+        assert!(!root.join("a/b").exists());
+        assert!(root.join("a/keep.txt").exists());
+        let outside = tmp.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("keep.txt"), "victim").unwrap();
+        fs::remove_file(root.join("a/keep.txt")).unwrap();
+        fs::remove_dir(root.join("a")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("a")).unwrap();
+        tree.remove("a/keep.txt").unwrap_err();
+        assert_eq!(
+            fs::read_to_string(outside.join("keep.txt")).unwrap(),
+            "victim"
+        );
+    }
+
+    #[test]
+    fn leftover_temporary_files_are_removed_without_entering_links() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let outside = tmp.path().join("outside");
+        fs::create_dir_all(root.join("x/y")).unwrap();
+        fs::create_dir_all(&outside).unwrap();
+        let left = ".mcpstack-0123.tmp";
+        for dir in [&root, &root.join("x/y"), &outside] {
+            fs::write(dir.join(left), "half").unwrap();
+        }
+        fs::write(root.join("x/keep.txt"), "keep").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("x/link")).unwrap();
+        clean_temps(&root);
+        assert!(!root.join(left).exists());
+        assert!(!root.join("x/y").join(left).exists());
+        assert!(root.join("x/keep.txt").exists());
+        assert!(outside.join(left).exists());
+    }
 }
