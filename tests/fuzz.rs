@@ -335,11 +335,7 @@ fn run_binary(input: &[u8], seed_dir: &Path) -> Option<String> {
     std::fs::create_dir_all(tmp.path().join("outside")).unwrap();
     std::fs::write(tmp.path().join("outside/sentinel"), "x").unwrap();
     let before = read_tree(tmp.path());
-    let mut child = bin()
-        .arg("render")
-        .current_dir(&project)
-        .env("NO_COLOR", "1")
-        .env("MCPSTACK_CAROOT", test_caroot())
+    let mut child = command(&["render"], &project)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

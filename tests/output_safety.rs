@@ -183,11 +183,7 @@ fn renders_killed_at_any_moment_are_completed_by_the_next_render_of_either_confi
     let rounds = 40u32;
     for i in 0..rounds {
         fs::write(dir.join("mcp-stack.yaml"), &configs[(i % 2) as usize]).unwrap();
-        let mut child = bin()
-            .arg("render")
-            .current_dir(&dir)
-            .env("NO_COLOR", "1")
-            .env("MCPSTACK_CAROOT", test_caroot())
+        let mut child = command(&["render"], &dir)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -232,11 +228,7 @@ fn a_pipe_where_a_rendered_file_goes_is_refused_not_waited_on() {
         .status()
         .expect("mkfifo");
     assert!(status.success());
-    let mut child = bin()
-        .args(["render"])
-        .current_dir(&dir)
-        .env("NO_COLOR", "1")
-        .env("MCPSTACK_CAROOT", test_caroot())
+    let mut child = command(&["render"], &dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -10,15 +10,19 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mcpstack"))
 }
 
-/// Runs mcpstack in `cwd`, with the local CA kept in a test folder (never the user's).
-pub fn run(args: &[&str], cwd: &Path) -> Output {
-    bin()
-        .args(args)
+/// mcpstack with `args` in `cwd`, with the local CA kept in a test folder (never the user's).
+pub fn command(args: &[&str], cwd: &Path) -> Command {
+    let mut c = bin();
+    c.args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
-        .env("MCPSTACK_CAROOT", test_caroot())
-        .output()
-        .expect("run mcpstack")
+        .env("MCPSTACK_CAROOT", test_caroot());
+    c
+}
+
+/// Runs mcpstack in `cwd` (see `command`).
+pub fn run(args: &[&str], cwd: &Path) -> Output {
+    command(args, cwd).output().expect("run mcpstack")
 }
 
 /// One CA for the whole test run, in the target folder.
