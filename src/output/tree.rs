@@ -125,8 +125,8 @@ impl<'a> Tree<'a> {
     }
 
     /// Opens `rel_dir` one name at a time without following links; with `create`, makes the
-    /// folders that are missing. `None` (without `create`) when a part does not exist or is a
-    /// file.
+    /// folders that are missing (and never returns `None`). Without `create`, `None` when a
+    /// part does not exist or is a file.
     fn folder(&mut self, rel_dir: &str, create: bool) -> Result<Option<Rc<Folder>>> {
         let root = self.root;
         if create {
@@ -194,6 +194,8 @@ impl<'a> Tree<'a> {
                         std::io::Error::other("a file is where mcpstack needs a folder"),
                     ));
                 }
+                // Made a moment ago and gone again: something else is changing the folder.
+                Err(e) if create => return Err(io(&path, e)),
                 // Not there, or a file where a folder should be: nothing to read yet; the
                 // write reports it.
                 Err(Errno::NOENT | Errno::NOTDIR) => {
@@ -282,7 +284,10 @@ impl<'a> Tree<'a> {
     /// `mode` from creation and without syncing: the caller syncs once, then renames.
     pub fn write_temp(&mut self, rel: &str, bytes: &[u8], mode: u32) -> Result<Temp> {
         let (dir, _) = split(rel);
-        let folder = self.folder(dir, true)?.expect("a folder made on request");
+        let Some(folder) = self.folder(dir, true)? else {
+            let path = self.root.join(dir);
+            return Err(Error::io(&path, std::io::Error::from(ErrorKind::NotFound)));
+        };
         if self.seed == 0 {
             use ring::rand::SecureRandom;
             let mut b = [0u8; 8];
