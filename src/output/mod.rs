@@ -58,11 +58,11 @@ pub fn write_unrendered(dir: &Path, rel: &str, contents: &str) -> Result<()> {
     // Refuses a link at the name itself; the rename below would replace it.
     tree.read(rel)?;
     let temp = tree.write_temp(rel, contents.as_bytes(), 0o644)?;
-    let synced = tree::sync(dir).and_then(|()| tree.persist(&temp));
-    if synced.is_err() {
+    let moved = tree::sync(dir).and_then(|()| tree.persist(&temp));
+    if moved.is_err() {
         tree.discard(&[temp]);
     }
-    synced
+    moved.and_then(|()| tree::sync(dir))
 }
 
 /// Whether the output folder holds the file `rel` (read without following links).

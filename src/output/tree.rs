@@ -164,6 +164,10 @@ impl<'a> Tree<'a> {
                 .push((String::new(), Rc::new(Folder { fd, path })));
         }
         let parts: Vec<&str> = rel_dir.split('/').filter(|p| !p.is_empty()).collect();
+        // Callers pass normalised paths; a `.` or `..` here is a bug, never a step out.
+        if parts.iter().any(|p| *p == "." || *p == "..") {
+            return Err(anyhow::anyhow!("unsafe output path `{rel_dir}`").into());
+        }
         // Keep the folders this path shares with the last one.
         let mut keep = 1;
         while keep < self.chain.len()
@@ -297,13 +301,21 @@ impl<'a> Tree<'a> {
         }
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let mut tries = 0;
         let (fd, name) = loop {
             self.count += 1;
+            tries += 1;
             let name = format!("{TEMP_PREFIX}{:016x}{}{TEMP_SUFFIX}", self.seed, self.count);
-            match rustix::fs::openat(&folder.fd, &name, flags, Mode::from_raw_mode(mode)) {
+            match rustix::fs::openat(
+                &folder.fd,
+                &name,
+                flags,
+                Mode::from_raw_mode(mode as rustix::fs::RawMode),
+            ) {
                 Ok(fd) => break (fd, name),
-                Err(Errno::EXIST) => continue,
-                Err(e) => return Err(io(&folder.path.join(&name), e)),
+                // Names are never reused; a thousand taken in a row is not chance.
+                Err(Errno::EXIST) if tries < 1000 => continue,
+                Err(e) => return Err(io(&folder.path, e)),
             }
         };
         let path = folder.path.join(&name);
@@ -313,7 +325,8 @@ impl<'a> Tree<'a> {
         };
         let written = (|| {
             // The mode exactly, whatever the umask.
-            rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode)).map_err(|e| io(&path, e))?;
+            rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode as rustix::fs::RawMode))
+                .map_err(|e| io(&path, e))?;
             fs::File::from(fd)
                 .write_all(bytes)
                 .map_err(|e| Error::io(&path, e))
@@ -334,6 +347,10 @@ impl<'a> Tree<'a> {
         let Some(folder) = self.folder(dir, false)? else {
             return Err(Error::io(&path, std::io::Error::from(ErrorKind::NotFound)));
         };
+        // The plan refused a link here; one put here since is refused too, not replaced.
+        if is_link(&folder.fd, name) {
+            return Err(link_error(&path, self.root));
+        }
         rustix::fs::renameat(&folder.fd, temp.name.as_str(), &folder.fd, name)
             .map_err(|e| io(&path, e))
     }
@@ -487,6 +504,37 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("is a symbolic link"), "{err}");
         assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_link_put_at_a_file_s_name_before_its_rename_is_refused_and_left() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let victim = tmp.path().join("victim");
+        fs::write(&victim, "victim").unwrap();
+        let mut tree = Tree::new(&root);
+        let temp = tree.write_temp("compose.yaml", b"new\n", 0o644).unwrap();
+        std::os::unix::fs::symlink(&victim, root.join("compose.yaml")).unwrap();
+        let err = tree.persist(&temp).unwrap_err();
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        assert!(fs::symlink_metadata(root.join("compose.yaml"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "victim");
+        tree.discard(&[temp]);
+        let left: Vec<_> = fs::read_dir(&root).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+    }
+
+    #[test]
+    fn a_step_out_of_the_output_folder_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let mut tree = Tree::new(&root);
+        assert!(tree.write_temp("../outside.txt", b"x", 0o644).is_err());
+        assert!(tree.write_temp("a/../../outside.txt", b"x", 0o644).is_err());
+        assert!(!tmp.path().join("outside.txt").exists());
     }
 
     #[test]
