@@ -132,7 +132,7 @@ impl Project {
     /// Ensures the user's local CA and this stack's leaf (used by the dev profile in every TLS
     /// mode, and by production in `local` mode). `render`, `certs` and `up` share this.
     pub fn ensure_certs(&self, opts: &CertOptions) -> Result<CertsDone> {
-        use crate::certs::{caroot, ensure_leaf_with, Env, KeyAhead, KeyKind, LocalCa};
+        use crate::certs::{caroot, plan_leaf, Env, KeyAhead, KeyKind, LeafPlan, LocalCa};
         let kind = if opts.rsa {
             KeyKind::Rsa
         } else {
@@ -144,7 +144,7 @@ impl Project {
         let ahead =
             (kind == KeyKind::Rsa && LocalCa::absent(&ca_dir)).then(|| KeyAhead::leaf(kind));
         let (ca, ca_created) = LocalCa::load_or_create(&ca_dir, kind)?;
-        let leaf = ensure_leaf_with(
+        let plan = plan_leaf(
             &ca,
             &self.certs_dir(),
             &self.cert_names(),
@@ -153,6 +153,22 @@ impl Project {
             time::OffsetDateTime::now_utc(),
             ahead,
         )?;
+        let leaf = match plan {
+            LeafPlan::Kept(outcome) => outcome,
+            // Written by the output writer, through folder handles: key first, then chain.
+            LeafPlan::Issue(new) => {
+                use crate::certs::{CERT_MODE, FULLCHAIN_FILE, KEY_MODE, PRIVKEY_FILE};
+                crate::output::write_private(
+                    &self.output_dir(),
+                    "certs",
+                    &[
+                        (PRIVKEY_FILE, new.key_pem.as_bytes(), KEY_MODE),
+                        (FULLCHAIN_FILE, new.chain_pem.as_bytes(), CERT_MODE),
+                    ],
+                )?;
+                new.outcome
+            }
+        };
         Ok(CertsDone {
             ca_dir,
             ca_created,

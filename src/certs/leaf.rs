@@ -126,12 +126,35 @@ pub fn ensure_leaf(
     renew: bool,
     now: OffsetDateTime,
 ) -> Result<LeafOutcome> {
-    ensure_leaf_with(ca, out_dir, names, kind, renew, now, None)
+    match plan_leaf(ca, out_dir, names, kind, renew, now, None)? {
+        LeafPlan::Kept(outcome) => Ok(outcome),
+        LeafPlan::Issue(new) => {
+            write_pair(out_dir, &new)?;
+            Ok(new.outcome)
+        }
+    }
 }
 
-/// [`ensure_leaf`], issuing with the key `ahead` makes (of `kind`) if a
-/// leaf is issued.
-pub fn ensure_leaf_with(
+/// What [`plan_leaf`] decided: keep the pair in `out_dir`, or write a new one.
+pub enum LeafPlan {
+    Kept(LeafOutcome),
+    Issue(NewLeaf),
+}
+
+/// A leaf issued and not written yet: its key and chain (the leaf, then the CA) as PEM, and
+/// what to report once both are in place. Write both under temporary names, sync, move the
+/// key into place first, then the chain, and sync again (as [`ensure_leaf`] does): stopped in
+/// between, the next run finds a key that does not match and issues again.
+pub struct NewLeaf {
+    pub key_pem: String,
+    pub chain_pem: String,
+    pub outcome: LeafOutcome,
+}
+
+/// [`ensure_leaf`] without the writing: reads the pair in `out_dir`, decides, and issues a new
+/// leaf if one is needed (with the key `ahead` makes, of `kind`, if given). The caller writes
+/// it; `render`, `certs` and `up` write it through the output writer's folder handles.
+pub fn plan_leaf(
     ca: &LocalCa,
     out_dir: &Path,
     names: &[String],
@@ -139,7 +162,7 @@ pub fn ensure_leaf_with(
     renew: bool,
     now: OffsetDateTime,
     ahead: Option<KeyAhead>,
-) -> Result<LeafOutcome> {
+) -> Result<LeafPlan> {
     let wanted = sans::classify(names)?;
     let mut warnings = wanted.warnings.clone();
     if ca.not_after() - now < Duration::days(RENEW_BEFORE_DAYS) {
@@ -157,14 +180,14 @@ pub fn ensure_leaf_with(
     } else {
         match check_existing(ca, &fullchain, &privkey, &wanted.names, kind, now) {
             Ok(not_after) => {
-                return Ok(LeafOutcome {
+                return Ok(LeafPlan::Kept(LeafOutcome {
                     action: LeafAction::Kept,
                     fullchain,
                     privkey,
                     names: wanted.names,
                     not_after,
                     warnings,
-                })
+                }))
             }
             Err(reason) => reason,
         }
@@ -175,25 +198,32 @@ pub fn ensure_leaf_with(
         None => kind.generate(LEAF_RSA_BITS)?,
     };
     let (cert_pem, key_pem, not_after) = issue(ca, &wanted.names, key, kind, now)?;
+    Ok(LeafPlan::Issue(NewLeaf {
+        key_pem,
+        chain_pem: format!("{cert_pem}{}", ca.cert_pem()),
+        outcome: LeafOutcome {
+            action: LeafAction::Issued(reason),
+            fullchain,
+            privkey,
+            names: wanted.names,
+            not_after,
+            warnings,
+        },
+    }))
+}
+
+/// Writes a new pair by path into `out_dir` (made 0700 if missing).
+fn write_pair(out_dir: &Path, new: &NewLeaf) -> Result<()> {
     files::create_private_dir(out_dir)?;
     // Both written and synced under temporary names, moved, synced again.
     // Key first: if we stop in between, the next run sees a key that does
     // not match the certificate and issues again.
-    let staged_key = files::stage(&privkey, key_pem.as_bytes(), KEY_MODE)?;
-    let chain = format!("{cert_pem}{}", ca.cert_pem());
-    let staged_chain = files::stage(&fullchain, chain.as_bytes(), CERT_MODE)?;
+    let staged_key = files::stage(&new.outcome.privkey, new.key_pem.as_bytes(), KEY_MODE)?;
+    let staged_chain = files::stage(&new.outcome.fullchain, new.chain_pem.as_bytes(), CERT_MODE)?;
     files::sync(out_dir)?;
     staged_key.replace()?;
     staged_chain.replace()?;
-    files::sync(out_dir)?;
-    Ok(LeafOutcome {
-        action: LeafAction::Issued(reason),
-        fullchain,
-        privkey,
-        names: wanted.names,
-        not_after,
-        warnings,
-    })
+    files::sync(out_dir)
 }
 
 fn check_existing(

@@ -15,6 +15,7 @@ mod x509;
 
 pub use ca::{caroot, Env, LocalCa, CAROOT_ENV, CA_CERT_FILE, CA_KEY_FILE};
 pub use error::{CertError, Result};
+pub use files::{CERT_MODE, KEY_MODE};
 pub use inspect::{inspect, CertInfo};
 pub use install::{
     execute, install, nss_databases, plan_install, plan_uninstall, uninstall, Action, Host, Os,
@@ -22,8 +23,8 @@ pub use install::{
 };
 pub use keys::{KeyAhead, KeyKind};
 pub use leaf::{
-    ensure_leaf, ensure_leaf_with, IssueReason, LeafAction, LeafOutcome, FULLCHAIN_FILE, LEAF_DAYS,
-    PRIVKEY_FILE, RENEW_BEFORE_DAYS,
+    ensure_leaf, plan_leaf, IssueReason, LeafAction, LeafOutcome, LeafPlan, NewLeaf,
+    FULLCHAIN_FILE, LEAF_DAYS, PRIVKEY_FILE, RENEW_BEFORE_DAYS,
 };
 pub use manual::check_manual;
 pub use sans::{classify, covers, parse_name, Names, SanName};

@@ -54,15 +54,49 @@ pub fn plan<'a>(dir: &Path, files: &'a [File]) -> Result<Vec<Entry<'a>>> {
 /// Writes a file that is no render (`push`'s Kubernetes overlay) into the output folder, under
 /// the writer's rules: inside the folder, no link followed, atomic. `render` never removes it.
 pub fn write_unrendered(dir: &Path, rel: &str, contents: &str) -> Result<()> {
-    let mut tree = tree::Tree::new(dir);
-    // Refuses a link at the name itself; the rename below would replace it.
-    tree.read(rel)?;
-    let temp = tree.write_temp(rel, contents.as_bytes(), 0o644)?;
-    let moved = tree::sync(dir).and_then(|()| tree.persist(&temp));
-    if moved.is_err() {
-        tree.discard(&[temp]);
+    write_group(
+        tree::Tree::new(dir),
+        dir,
+        &[(rel.to_string(), contents.as_bytes(), 0o644)],
+    )
+}
+
+/// Writes `files` into `folder` of the output folder as one group (see `write_group`); folders
+/// it makes are 0700. For the local certificate: its key, then its chain.
+pub fn write_private(dir: &Path, folder: &str, files: &[(&str, &[u8], u32)]) -> Result<()> {
+    let files: Vec<(String, &[u8], u32)> = files
+        .iter()
+        .map(|(name, bytes, mode)| (format!("{folder}/{name}"), *bytes, *mode))
+        .collect();
+    write_group(tree::Tree::private(dir), dir, &files)
+}
+
+/// Writes files that are not a render under the writer's rules (inside the output folder, no
+/// link followed or replaced, modes from creation): each under a temporary name, one sync,
+/// each moved into place in the order given, one more sync.
+fn write_group(mut tree: tree::Tree, dir: &Path, files: &[(String, &[u8], u32)]) -> Result<()> {
+    let mut temps = Vec::new();
+    for (rel, bytes, mode) in files {
+        // Refuses a link (or anything but a file) at the name before anything is written.
+        let written = tree
+            .refuse_unsafe(rel)
+            .and_then(|()| tree.write_temp(rel, bytes, *mode));
+        match written {
+            Ok(temp) => temps.push(temp),
+            Err(e) => {
+                tree.discard(&temps);
+                return Err(e);
+            }
+        }
     }
-    moved.and_then(|()| tree::sync(dir))
+    tree::sync(dir).inspect_err(|_| tree.discard(&temps))?;
+    for (i, temp) in temps.iter().enumerate() {
+        if let Err(e) = tree.persist(temp) {
+            tree.discard(&temps[i..]);
+            return Err(e);
+        }
+    }
+    tree::sync(dir)
 }
 
 /// Whether the output folder holds the file `rel` (read without following links).
@@ -333,5 +367,49 @@ fn mode_for(path: &str) -> u32 {
         0o755
     } else {
         0o644
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_private_group_lands_in_a_0700_folder_with_its_modes_and_never_through_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let files: [(&str, &[u8], u32); 2] = [
+            ("privkey.pem", b"key\n", 0o600),
+            ("fullchain.pem", b"chain\n", 0o644),
+        ];
+        write_private(&root, "certs", &files).unwrap();
+        assert_eq!(mode(&root.join("certs")), 0o700);
+        assert_eq!(mode(&root.join("certs/privkey.pem")), 0o600);
+        assert_eq!(mode(&root.join("certs/fullchain.pem")), 0o644);
+        assert_eq!(
+            std::fs::read(root.join("certs/privkey.pem")).unwrap(),
+            b"key\n"
+        );
+        // The folder replaced by a link to a folder outside: refused, nothing written there.
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::remove_dir_all(root.join("certs")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("certs")).unwrap();
+        let err = write_private(&root, "certs", &files).unwrap_err();
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+        // The key's name made a link: refused before anything is written.
+        std::fs::remove_file(root.join("certs")).unwrap();
+        std::fs::create_dir(root.join("certs")).unwrap();
+        std::os::unix::fs::symlink(outside.join("key"), root.join("certs/privkey.pem")).unwrap();
+        let err = write_private(&root, "certs", &files).unwrap_err();
+        assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        assert!(!outside.join("key").exists());
+        assert_eq!(std::fs::read_dir(root.join("certs")).unwrap().count(), 1);
     }
 }

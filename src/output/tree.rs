@@ -100,6 +100,8 @@ pub struct Tree<'a> {
     absent: Option<String>,
     /// The output folder was made (or found) for writing.
     made: bool,
+    /// The mode folders are made with (0755 unless `private`).
+    dir_mode: u32,
     /// Temporary names: a random prefix for this render and a counter.
     seed: u64,
     count: u64,
@@ -119,8 +121,17 @@ impl<'a> Tree<'a> {
             chain: Vec::new(),
             absent: None,
             made: false,
+            dir_mode: 0o755,
             seed: 0,
             count: 0,
+        }
+    }
+
+    /// The same, making the folders it needs inside the output folder 0700 (for keys).
+    pub fn private(root: &'a Path) -> Self {
+        Tree {
+            dir_mode: 0o700,
+            ..Tree::new(root)
         }
     }
 
@@ -181,7 +192,8 @@ impl<'a> Tree<'a> {
             let parent = Rc::clone(&self.chain[self.chain.len() - 1].1);
             let path = parent.path.join(part);
             if create {
-                match rustix::fs::mkdirat(&parent.fd, *part, Mode::from_raw_mode(0o755)) {
+                let mode = Mode::from_raw_mode(self.dir_mode as rustix::fs::RawMode);
+                match rustix::fs::mkdirat(&parent.fd, *part, mode) {
                     Ok(()) | Err(Errno::EXIST) => {}
                     Err(e) => return Err(io(&path, e)),
                 }
@@ -235,6 +247,11 @@ impl<'a> Tree<'a> {
             return Err(not_plain(&path));
         }
         Ok(Some((file, path, meta.len())))
+    }
+
+    /// Refuses `rel` if it is a link or anything but a plain file; reads nothing.
+    pub fn refuse_unsafe(&mut self, rel: &str) -> Result<()> {
+        self.open(rel).map(|_| ())
     }
 
     /// The text of `rel`, or `None` if it does not exist. Never follows a link.
