@@ -75,27 +75,13 @@ pub fn write_private(dir: &Path, folder: &str, files: &[(&str, &[u8], u32)]) -> 
 /// link followed or replaced, modes from creation): each under a temporary name, one sync,
 /// each moved into place in the order given, one more sync.
 fn write_group(mut tree: tree::Tree, dir: &Path, files: &[(String, &[u8], u32)]) -> Result<()> {
-    let mut temps = Vec::new();
-    for (rel, bytes, mode) in files {
-        // Refuses a link (or anything but a file) at the name before anything is written.
-        let written = tree
-            .refuse_unsafe(rel)
-            .and_then(|()| tree.write_temp(rel, bytes, *mode));
-        match written {
-            Ok(temp) => temps.push(temp),
-            Err(e) => {
-                tree.discard(&temps);
-                return Err(e);
-            }
-        }
+    // A link (or anything but a file) at a name is refused before anything is written.
+    for (rel, _, _) in files {
+        tree.refuse_unsafe(rel)?;
     }
+    let temps = tree.write_temps(files.iter().map(|(rel, b, m)| (rel.as_str(), *b, *m)))?;
     tree::sync(dir).inspect_err(|_| tree.discard(&temps))?;
-    for (i, temp) in temps.iter().enumerate() {
-        if let Err(e) = tree.persist(temp) {
-            tree.discard(&temps[i..]);
-            return Err(e);
-        }
-    }
+    tree.persist_all(&temps)?;
     tree::sync(dir)
 }
 
@@ -335,27 +321,16 @@ fn transaction(
     // Through folder handles: each folder is opened (or made) once for the files in it, and
     // nothing is reached through a link, even one swapped in while this runs.
     let mut tree = tree::Tree::new(dir);
-    let mut temps = Vec::new();
-    for e in changes {
-        let Some(contents) = e.new else { continue };
-        match tree.write_temp(&e.path, contents.as_bytes(), mode_for(&e.path)) {
-            Ok(temp) => temps.push(temp),
-            Err(err) => {
-                tree.discard(&temps);
-                return Err(restore(err));
-            }
-        }
-    }
+    let written = changes.iter().filter_map(|e| {
+        let contents = e.new?;
+        Some((e.path.as_str(), contents.as_bytes(), mode_for(&e.path)))
+    });
+    let temps = tree.write_temps(written).map_err(restore)?;
     if let Err(err) = tree::sync(dir) {
         tree.discard(&temps);
         return Err(restore(err));
     }
-    for (i, temp) in temps.iter().enumerate() {
-        if let Err(err) = tree.persist(temp) {
-            tree.discard(&temps[i..]);
-            return Err(err);
-        }
-    }
+    tree.persist_all(&temps)?;
     for e in changes.iter().filter(|e| e.new.is_none()) {
         tree.remove(&e.path)?;
     }

@@ -102,8 +102,8 @@ pub struct Tree<'a> {
     made: bool,
     /// The mode folders are made with (0755 unless `private`).
     dir_mode: u32,
-    /// Temporary names: a random prefix for this render and a counter.
-    seed: u64,
+    /// Temporary names: a random prefix for this render (drawn on the first write) and a counter.
+    seed: Option<u64>,
     count: u64,
 }
 
@@ -122,7 +122,7 @@ impl<'a> Tree<'a> {
             absent: None,
             made: false,
             dir_mode: 0o755,
-            seed: 0,
+            seed: None,
             count: 0,
         }
     }
@@ -309,20 +309,20 @@ impl<'a> Tree<'a> {
             let path = self.root.join(dir);
             return Err(Error::io(&path, std::io::Error::from(ErrorKind::NotFound)));
         };
-        if self.seed == 0 {
+        let seed = *self.seed.get_or_insert_with(|| {
             use ring::rand::SecureRandom;
             let mut b = [0u8; 8];
             // Any varying value does: names are created exclusively, never reused.
             let _ = ring::rand::SystemRandom::new().fill(&mut b);
-            self.seed = u64::from_le_bytes(b) | 1;
-        }
+            u64::from_le_bytes(b)
+        });
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let mut tries = 0;
         let (fd, name) = loop {
             self.count += 1;
             tries += 1;
-            let name = format!("{TEMP_PREFIX}{:016x}{}{TEMP_SUFFIX}", self.seed, self.count);
+            let name = format!("{TEMP_PREFIX}{seed:016x}{}{TEMP_SUFFIX}", self.count);
             match rustix::fs::openat(
                 &folder.fd,
                 &name,
@@ -355,6 +355,37 @@ impl<'a> Tree<'a> {
                 Err(e)
             }
         }
+    }
+
+    /// Writes each file under a temporary name (see `write_temp`); on an error, removes those
+    /// written so far and returns it.
+    pub fn write_temps<'f>(
+        &mut self,
+        files: impl IntoIterator<Item = (&'f str, &'f [u8], u32)>,
+    ) -> Result<Vec<Temp>> {
+        let mut temps = Vec::new();
+        for (rel, bytes, mode) in files {
+            match self.write_temp(rel, bytes, mode) {
+                Ok(temp) => temps.push(temp),
+                Err(e) => {
+                    self.discard(&temps);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(temps)
+    }
+
+    /// Moves each temporary file into place, in order; on an error, removes those not moved yet
+    /// and returns it.
+    pub fn persist_all(&mut self, temps: &[Temp]) -> Result<()> {
+        for (i, temp) in temps.iter().enumerate() {
+            if let Err(e) = self.persist(temp) {
+                self.discard(&temps[i..]);
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Renames a temporary file to its final name, in the folder it was written in.
@@ -433,9 +464,8 @@ pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
 }
 
 /// Creates the output folder and `rel_dir` inside it, without following links.
-pub fn ensure_dir(root: &Path, rel_dir: &str) -> Result<PathBuf> {
-    Tree::new(root).ensure_dir(rel_dir)?;
-    Ok(root.join(rel_dir))
+pub fn ensure_dir(root: &Path, rel_dir: &str) -> Result<()> {
+    Tree::new(root).ensure_dir(rel_dir)
 }
 
 /// Removes temporary files an interrupted render left behind. Enters folders through their

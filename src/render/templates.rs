@@ -34,8 +34,7 @@ const BUILTIN: &[(&str, &str)] = &[
 /// The templates in use: built-in ones, with overrides read by the caller.
 #[derive(Debug, Clone)]
 pub struct Templates {
-    overrides: BTreeMap<String, String>,
-    /// minijinja's loader compiles each template the first time it is used and keeps it (a
+    /// Its loader holds the overrides and falls back to the built-in templates; minijinja's loader compiles each template the first time it is used and keeps it (a
     /// stack renders the same Dockerfile template once per server).
     env: minijinja::Environment<'static>,
 }
@@ -54,18 +53,20 @@ impl Templates {
 
     pub fn with_overrides(overrides: BTreeMap<String, String>) -> Self {
         let mut env = environment();
-        let sources = overrides.clone();
-        env.set_loader(move |name| Ok(source(&sources, name).map(str::to_string)));
-        Templates { overrides, env }
+        env.set_loader(move |name| Ok(source(&overrides, name).map(str::to_string)));
+        Templates { env }
     }
 
     /// Renders template `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
-        source(&self.overrides, name).with_context(|| format!("no template named {name}"))?;
-        let out = self
-            .env
-            .get_template(name)
-            .with_context(|| format!("template {name} is invalid"))?
+        let template = self.env.get_template(name).map_err(|e| {
+            if e.kind() == minijinja::ErrorKind::TemplateNotFound {
+                anyhow::anyhow!("no template named {name}")
+            } else {
+                anyhow::Error::new(e).context(format!("template {name} is invalid"))
+            }
+        })?;
+        let out = template
             .render(ctx)
             .with_context(|| format!("template {name} failed to render"))?;
         Ok(collapse_blank_lines(&out))
@@ -119,4 +120,28 @@ fn collapse_blank_lines(s: &str) -> String {
         out.pop();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_name_an_invalid_override_and_an_override_in_use_are_told_apart() {
+        let name = Templates::names().next().unwrap();
+        let err = Templates::default()
+            .render("no-such", minijinja::Value::UNDEFINED)
+            .unwrap_err();
+        assert_eq!(err.to_string(), "no template named no-such");
+        let broken = BTreeMap::from([(name.to_string(), "{% if %}".to_string())]);
+        let err = Templates::with_overrides(broken)
+            .render(name, minijinja::Value::UNDEFINED)
+            .unwrap_err();
+        assert_eq!(err.to_string(), format!("template {name} is invalid"));
+        let own = BTreeMap::from([(name.to_string(), "mine\n".to_string())]);
+        let out = Templates::with_overrides(own)
+            .render(name, minijinja::Value::UNDEFINED)
+            .unwrap();
+        assert_eq!(out, "mine\n");
+    }
 }
