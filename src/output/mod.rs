@@ -262,14 +262,15 @@ pub fn write_for(
         }
     }
     let text = done.to_text()?;
-    if tree::read(dir, MANIFEST)?.as_deref() != Some(text.as_str()) {
-        tree::ensure_dir(dir, "")?;
-        write_atomic(&dir.join(MANIFEST), text.as_bytes(), 0o644)?;
+    let mut tree = tree::Tree::new(dir);
+    if tree.read(MANIFEST)?.as_deref() != Some(text.as_str()) {
+        tree.put(MANIFEST, text.as_bytes(), 0o644)?;
     }
     Ok(report)
 }
 
 /// Intent, temporary files, one sync, renames, removals. The caller commits the manifest.
+/// The manifest is written through the same folder handles as the files.
 fn transaction(
     dir: &Path,
     old: &Manifest,
@@ -277,7 +278,9 @@ fn transaction(
     changes: &[&Entry],
     done: &Manifest,
 ) -> Result<()> {
-    tree::ensure_dir(dir, "")?;
+    // Through folder handles, the manifest too: each folder is opened (or made) once for the
+    // files in it, and nothing is reached through a link, even one swapped in while this runs.
+    let mut tree = tree::Tree::new(dir);
     // What is on disk now and ours, and what this run writes: both count as ours until the end.
     let mut ours: std::collections::BTreeMap<String, String> = entries
         .iter()
@@ -306,29 +309,28 @@ fn transaction(
         files: ours,
         pending,
     };
-    let mpath = dir.join(MANIFEST);
-    let before = tree::read(dir, MANIFEST)?;
-    write_atomic(&mpath, intent.to_text()?.as_bytes(), 0o644)?;
-    let restore = |err: Error| {
-        // Nothing was replaced yet: put the old manifest back (best effort; the intent would
-        // be recognised too).
+    let before = tree.read(MANIFEST)?;
+    tree.put(MANIFEST, intent.to_text()?.as_bytes(), 0o644)?;
+    // Nothing was replaced yet: put the old manifest back (best effort; the intent would be
+    // recognised too).
+    let restore = |tree: &mut tree::Tree, err: Error| {
         let _ = match &before {
-            Some(text) => write_atomic(&mpath, text.as_bytes(), 0o644),
-            None => std::fs::remove_file(&mpath).map_err(|e| Error::io(&mpath, e)),
+            Some(text) => tree.put(MANIFEST, text.as_bytes(), 0o644),
+            None => tree.remove(MANIFEST),
         };
         err
     };
-    // Through folder handles: each folder is opened (or made) once for the files in it, and
-    // nothing is reached through a link, even one swapped in while this runs.
-    let mut tree = tree::Tree::new(dir);
     let written = changes.iter().filter_map(|e| {
         let contents = e.new?;
         Some((e.path.as_str(), contents.as_bytes(), mode_for(&e.path)))
     });
-    let temps = tree.write_temps(written).map_err(restore)?;
+    let temps = match tree.write_temps(written) {
+        Ok(temps) => temps,
+        Err(err) => return Err(restore(&mut tree, err)),
+    };
     if let Err(err) = tree::sync(dir) {
         tree.discard(&temps);
-        return Err(restore(err));
+        return Err(restore(&mut tree, err));
     }
     tree.persist_all(&temps)?;
     for e in changes.iter().filter(|e| e.new.is_none()) {

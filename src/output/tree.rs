@@ -296,14 +296,21 @@ impl<'a> Tree<'a> {
         }
     }
 
-    /// Creates the output folder and `rel_dir` inside it, one real folder at a time.
-    pub fn ensure_dir(&mut self, rel_dir: &str) -> Result<()> {
-        self.folder(rel_dir, true).map(|_| ())
-    }
-
     /// Writes `bytes` to a new temporary file in the folder of `rel` (made if missing), with
     /// `mode` from creation and without syncing: the caller syncs once, then renames.
     pub fn write_temp(&mut self, rel: &str, bytes: &[u8], mode: u32) -> Result<Temp> {
+        self.write_temp_with(rel, bytes, mode, false)
+    }
+
+    /// Replaces `rel` at once: a temporary file, synced, then renamed over it. For one file
+    /// whose content must be on disk before anything after it (the manifest).
+    pub fn put(&mut self, rel: &str, bytes: &[u8], mode: u32) -> Result<()> {
+        let temp = self.write_temp_with(rel, bytes, mode, true)?;
+        self.persist(&temp)
+            .inspect_err(|_| self.discard(std::slice::from_ref(&temp)))
+    }
+
+    fn write_temp_with(&mut self, rel: &str, bytes: &[u8], mode: u32, sync: bool) -> Result<Temp> {
         let (dir, _) = split(rel);
         let Some(folder) = self.folder(dir, true)? else {
             let path = self.root.join(dir);
@@ -344,9 +351,12 @@ impl<'a> Tree<'a> {
             // The mode exactly, whatever the umask.
             rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode as rustix::fs::RawMode))
                 .map_err(|e| io(&path, e))?;
-            fs::File::from(fd)
-                .write_all(bytes)
-                .map_err(|e| Error::io(&path, e))
+            let mut file = fs::File::from(fd);
+            file.write_all(bytes).map_err(|e| Error::io(&path, e))?;
+            if sync {
+                file.sync_all().map_err(|e| Error::io(&path, e))?;
+            }
+            Ok(())
         })();
         match written {
             Ok(()) => Ok(temp),
@@ -463,11 +473,6 @@ pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
     Tree::new(root).read(rel)
 }
 
-/// Creates the output folder and `rel_dir` inside it, without following links.
-pub fn ensure_dir(root: &Path, rel_dir: &str) -> Result<()> {
-    Tree::new(root).ensure_dir(rel_dir)
-}
-
 /// Removes temporary files an interrupted render left behind. Enters folders through their
 /// handles and never a link.
 pub fn clean_temps(root: &Path) {
@@ -550,6 +555,36 @@ mod tests {
             .write_temp("nginx/other.conf", b"x", 0o644)
             .unwrap_err();
         assert!(err.to_string().contains("is a symbolic link"), "{err}");
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_file_put_after_the_output_folder_was_swapped_for_a_link_stays_inside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let outside = tmp.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        let mut tree = Tree::new(&root);
+        tree.put(".mcpstack-manifest.json", b"intent\n", 0o644)
+            .unwrap();
+        // The output folder itself moved away, a link to a folder outside in its place.
+        fs::rename(&root, tmp.path().join("moved")).unwrap();
+        std::os::unix::fs::symlink(&outside, &root).unwrap();
+        tree.put(".mcpstack-manifest.json", b"done\n", 0o644)
+            .unwrap();
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        let moved = tmp.path().join("moved");
+        assert_eq!(
+            fs::read(moved.join(".mcpstack-manifest.json")).unwrap(),
+            b"done\n"
+        );
+        // Only the file: no temporary name left beside it.
+        assert_eq!(fs::read_dir(&moved).unwrap().count(), 1);
+        // A fresh walk refuses the link.
+        let err = Tree::new(&root)
+            .put(".mcpstack-manifest.json", b"x", 0o644)
+            .unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
         assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
     }
 
