@@ -314,6 +314,44 @@ fn old_nginx_gets_upstream_blocks_with_keepalive_from_the_entrypoint() {
 }
 
 #[test]
+fn token_never_reads_or_writes_through_a_linked_env_file() {
+    let (t, dir) = example_copy("gateway");
+    fs::create_dir_all(dir.join("deploy")).unwrap();
+    // A repository can carry `deploy/.env` as a link to a file of the user's.
+    let theirs = t.path().join("credentials");
+    fs::write(&theirs, "MCP_GATEWAY_TOKENS = someone-elses-secret\n").unwrap();
+    std::os::unix::fs::symlink(&theirs, dir.join("deploy/.env")).unwrap();
+    for args in [&["token", "--list"][..], &["token"][..]] {
+        let o = run(args, &dir);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {:?}", text(&o));
+        let (out, err) = text(&o);
+        assert!(err.contains("symbolic link"), "{args:?}: {err}");
+        assert!(!out.contains("someone-elses-secret") && !err.contains("someone-elses-secret"));
+    }
+    // `check` would send what it holds to the gateway as a token: refused before connecting.
+    assert!(run(&["render"], &dir).status.success());
+    let o = run(&["check", "--timeout", "1"], &dir);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("symbolic link"), "{:?}", text(&o));
+    assert_eq!(
+        fs::read_to_string(&theirs).unwrap(),
+        "MCP_GATEWAY_TOKENS = someone-elses-secret\n"
+    );
+    assert!(fs::symlink_metadata(dir.join("deploy/.env"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // The output folder itself a link: nothing is written where it points.
+    let elsewhere = t.path().join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::remove_dir_all(dir.join("deploy")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("deploy")).unwrap();
+    let o = run(&["token"], &dir);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+}
+
+#[test]
 fn token_adds_and_revokes_in_a_private_env_file() {
     use std::os::unix::fs::PermissionsExt;
     let (_t, dir) = example_copy("gateway");

@@ -26,19 +26,25 @@ pub struct Args {
 }
 
 /// The token to present: the flag, `MCP_GATEWAY_TOKEN`, else the first token the gateway reads.
-fn token(project: &Project, args: &Args) -> Option<String> {
-    let var = project.stack.gateway.auth_tokens_env.as_ref()?;
+fn token(project: &Project, args: &Args) -> Result<Option<String>> {
+    let Some(var) = project.stack.gateway.auth_tokens_env.as_ref() else {
+        return Ok(None);
+    };
     if let Some(t) = &args.token {
-        return Some(t.clone());
+        return Ok(Some(t.clone()));
     }
     if let Ok(t) = std::env::var("MCP_GATEWAY_TOKEN") {
-        return Some(t);
+        return Ok(Some(t));
     }
-    let vars = interpolate::variables(&project.output_dir());
-    vars.get(var)?
-        .split([',', ' '])
-        .find(|t| !t.is_empty())
-        .map(String::from)
+    // A `.env` that is a link is refused, never read: its target could be any file of the
+    // user's, and what it holds would be sent to the gateway as a token.
+    let env = crate::output::read(&project.output_dir(), ".env")?;
+    let vars = interpolate::variables(env.as_deref());
+    Ok(vars.get(var).and_then(|v| {
+        v.split([',', ' '])
+            .find(|t| !t.is_empty())
+            .map(String::from)
+    }))
 }
 
 /// When the domain does not resolve here but the gateway listens on this machine, reach it at
@@ -79,7 +85,7 @@ pub fn run(
     };
     let opts = CheckOptions {
         ca_pem,
-        token: token(project, args),
+        token: token(project, args)?,
         timeout: Duration::from_secs(args.timeout),
         resolve: resolve(project),
     };

@@ -124,7 +124,10 @@ fn render_if_needed(project: &Project, out: &Out) -> Result<()> {
 }
 
 fn target(project: &Project) -> Result<Target> {
-    Ok(Target::load(project.output_dir(), &project.stack.name)?)
+    // The output folder's own refusals (a link where `.env` or `compose.yaml` is) keep their
+    // exit status and hint.
+    Target::load(project.output_dir(), &project.stack.name)
+        .map_err(|e| e.downcast::<Error>().unwrap_or_else(Error::Other))
 }
 
 pub fn up(

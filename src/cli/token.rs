@@ -2,7 +2,7 @@
 
 use super::Out;
 use crate::error::{Error, Result};
-use crate::output::write_atomic;
+use crate::output;
 use crate::pipeline::Project;
 
 #[derive(clap::Args, Debug)]
@@ -35,12 +35,10 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
             project.source.file.display()
         )));
     };
-    let path = project.output_dir().join(".env");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::io(&path, e)),
-    };
+    let dir = project.output_dir();
+    let path = dir.join(".env");
+    // Never through a link: a `.env` linked to another file would be read, then copied here.
+    let text = output::read(&dir, ".env")?.unwrap_or_default();
     let prefix = format!("{var}=");
     let mut tokens: Vec<String> = text
         .lines()
@@ -90,7 +88,7 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
     if !replaced {
         lines.push(line);
     }
-    write_atomic(&path, (lines.join("\n") + "\n").as_bytes(), 0o600)?;
+    output::write_secret(&dir, ".env", &(lines.join("\n") + "\n"))?;
     match token {
         Some(t) => {
             super::say(&format!("{t}\n"));

@@ -3,7 +3,6 @@
 
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 pub fn interpolate(s: &str, vars: &BTreeMap<String, String>) -> Result<String> {
     let mut out = String::with_capacity(s.len());
@@ -43,11 +42,11 @@ fn expand(expr: &str, vars: &BTreeMap<String, String>) -> Result<String> {
     }
 }
 
-/// The variables Compose would see: `.env` beside the compose file, overridden by the process
-/// environment.
-pub fn variables(dir: &Path) -> BTreeMap<String, String> {
+/// The variables Compose would see: `env`, the text of `.env` beside the compose file (read by
+/// the caller without following links), overridden by the process environment.
+pub fn variables(env: Option<&str>) -> BTreeMap<String, String> {
     let mut vars = BTreeMap::new();
-    if let Ok(text) = std::fs::read_to_string(dir.join(".env")) {
+    if let Some(text) = env {
         for line in text.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {

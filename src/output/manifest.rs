@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// The manifest's name inside the output folder.
 pub const MANIFEST: &str = ".mcpstack-manifest.json";
@@ -71,11 +70,11 @@ pub fn normalise(path: &str) -> Option<String> {
     (!rel.is_empty() && rel != MANIFEST).then_some(rel)
 }
 
-/// Reads the manifest of `dir` (an empty one if there is none). Refuses a manifest that names a
+/// Reads the manifest of `tree`'s output folder (an empty one if there is none). Refuses a manifest that names a
 /// path outside the output folder: nothing is written then.
-pub fn read(dir: &Path) -> Result<Manifest> {
-    let path = dir.join(MANIFEST);
-    let Some(text) = tree::read(dir, MANIFEST)? else {
+pub fn read(tree: &mut tree::Tree) -> Result<Manifest> {
+    let path = tree.root().join(MANIFEST);
+    let Some(text) = tree.read(MANIFEST)? else {
         return Ok(Manifest::default());
     };
     let raw: Manifest = serde_json::from_str(&text).map_err(|e| Error::Unsafe {
@@ -102,7 +101,7 @@ pub fn read(dir: &Path) -> Result<Manifest> {
                             "{} lists `{}`, which is outside the output folder; mcpstack never writes or deletes files outside {}",
                             path.display(),
                             p.escape_debug(),
-                            dir.display()
+                            tree.root().display()
                         ),
                         help: "remove that entry (or restore the manifest from git) and run `mcpstack render` again; nothing was written".into(),
                     });

@@ -56,7 +56,6 @@ pub fn plan<'a>(dir: &Path, files: &'a [File]) -> Result<Vec<Entry<'a>>> {
 pub fn write_unrendered(dir: &Path, rel: &str, contents: &str) -> Result<()> {
     write_group(
         tree::Tree::new(dir),
-        dir,
         &[(rel.to_string(), contents.as_bytes(), 0o644)],
     )
 }
@@ -68,42 +67,62 @@ pub fn write_private(dir: &Path, folder: &str, files: &[(&str, &[u8], u32)]) -> 
         .iter()
         .map(|(name, bytes, mode)| (format!("{folder}/{name}"), *bytes, *mode))
         .collect();
-    write_group(tree::Tree::private(dir), dir, &files)
+    write_group(tree::Tree::private(dir), &files)
 }
 
 /// Writes files that are not a render under the writer's rules (inside the output folder, no
 /// link followed or replaced, modes from creation): each under a temporary name, one sync,
 /// each moved into place in the order given, one more sync.
-fn write_group(mut tree: tree::Tree, dir: &Path, files: &[(String, &[u8], u32)]) -> Result<()> {
+fn write_group(mut tree: tree::Tree, files: &[(String, &[u8], u32)]) -> Result<()> {
+    tree.lock()?;
     // A link (or anything but a file) at a name is refused before anything is written.
     for (rel, _, _) in files {
         tree.refuse_unsafe(rel)?;
     }
     let temps = tree.write_temps(files.iter().map(|(rel, b, m)| (rel.as_str(), *b, *m)))?;
-    tree::sync(dir).inspect_err(|_| tree.discard(&temps))?;
+    if let Err(e) = tree.sync() {
+        tree.discard(&temps);
+        return Err(e);
+    }
     tree.persist_all(&temps)?;
-    tree::sync(dir)
+    tree.sync()
 }
 
 /// Whether the output folder holds the file `rel` (read without following links).
 pub fn holds(dir: &Path, rel: &str) -> Result<bool> {
-    Ok(tree::read(dir, rel)?.is_some())
+    Ok(read(dir, rel)?.is_some())
+}
+
+/// The text of the output folder's file `rel`, or `None` if it does not exist. Refuses a link
+/// (the output folder itself, a folder or the file) and anything but a plain file.
+pub fn read(dir: &Path, rel: &str) -> Result<Option<String>> {
+    tree::read(dir, rel)
+}
+
+/// Writes a file of secrets that is no render (`token`'s `.env`) under the writer's rules,
+/// 0600 from creation.
+pub fn write_secret(dir: &Path, rel: &str, contents: &str) -> Result<()> {
+    write_group(
+        tree::Tree::new(dir),
+        &[(rel.to_string(), contents.as_bytes(), 0o600)],
+    )
 }
 
 /// Compares one target's rendered files with the output folder; the other target's files are
 /// neither checked nor orphans. Reads only.
 pub fn plan_for<'a>(dir: &Path, files: &'a [File], target: Target) -> Result<Vec<Entry<'a>>> {
-    plan_with(dir, files, &manifest::read(dir)?, target)
+    tree::check_root(dir)?;
+    let mut tree = tree::Tree::new(dir);
+    let manifest = manifest::read(&mut tree)?;
+    plan_with(&mut tree, files, &manifest, target)
 }
 
 fn plan_with<'a>(
-    dir: &Path,
+    tree: &mut tree::Tree,
     files: &'a [File],
     manifest: &Manifest,
     target: Target,
 ) -> Result<Vec<Entry<'a>>> {
-    tree::check_root(dir)?;
-    let mut tree = tree::Tree::new(dir);
     let mut entries = Vec::new();
     let rendered: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for f in files {
@@ -216,8 +235,13 @@ pub fn write_for(
     force: bool,
     target: Target,
 ) -> Result<Report> {
-    let old = manifest::read(dir)?;
-    let entries = plan_with(dir, files, &old, target)?;
+    tree::check_root(dir)?;
+    // One tree for the whole render: the output folder is opened once, and the plan, the
+    // files, the removals and the manifest all go through its handle.
+    let mut tree = tree::Tree::new(dir);
+    tree.lock()?;
+    let old = manifest::read(&mut tree)?;
+    let entries = plan_with(&mut tree, files, &old, target)?;
     let edited: Vec<String> = entries
         .iter()
         .filter(|e| matches!(e.state, State::HandEdited | State::OrphanEdited))
@@ -226,7 +250,7 @@ pub fn write_for(
     if !edited.is_empty() && !force {
         return Err(Error::HandEdited { files: edited });
     }
-    tree::clean_temps(dir);
+    tree.clean_temps();
     // The other target's files stay the manifest's, exactly as they were.
     let others = |map: &std::collections::BTreeMap<String, String>| {
         map.iter()
@@ -253,7 +277,7 @@ pub fn write_for(
         .collect();
     report.unchanged = entries.len() - changes.len();
     if !changes.is_empty() {
-        transaction(dir, &old, &entries, &changes, &done)?;
+        transaction(&mut tree, &old, &entries, &changes, &done)?;
     }
     for e in changes {
         match e.state {
@@ -262,7 +286,6 @@ pub fn write_for(
         }
     }
     let text = done.to_text()?;
-    let mut tree = tree::Tree::new(dir);
     if tree.read(MANIFEST)?.as_deref() != Some(text.as_str()) {
         tree.put(MANIFEST, text.as_bytes(), 0o644)?;
     }
@@ -272,7 +295,7 @@ pub fn write_for(
 /// Intent, temporary files, one sync, renames, removals. The caller commits the manifest.
 /// The manifest is written through the same folder handles as the files.
 fn transaction(
-    dir: &Path,
+    tree: &mut tree::Tree,
     old: &Manifest,
     entries: &[Entry],
     changes: &[&Entry],
@@ -280,7 +303,6 @@ fn transaction(
 ) -> Result<()> {
     // Through folder handles, the manifest too: each folder is opened (or made) once for the
     // files in it, and nothing is reached through a link, even one swapped in while this runs.
-    let mut tree = tree::Tree::new(dir);
     // What is on disk now and ours, and what this run writes: both count as ours until the end.
     let mut ours: std::collections::BTreeMap<String, String> = entries
         .iter()
@@ -326,17 +348,17 @@ fn transaction(
     });
     let temps = match tree.write_temps(written) {
         Ok(temps) => temps,
-        Err(err) => return Err(restore(&mut tree, err)),
+        Err(err) => return Err(restore(tree, err)),
     };
-    if let Err(err) = tree::sync(dir) {
+    if let Err(err) = tree.sync() {
         tree.discard(&temps);
-        return Err(restore(&mut tree, err));
+        return Err(restore(tree, err));
     }
     tree.persist_all(&temps)?;
     for e in changes.iter().filter(|e| e.new.is_none()) {
         tree.remove(&e.path)?;
     }
-    tree::sync(dir)
+    tree.sync()
 }
 
 fn mode_for(path: &str) -> u32 {

@@ -127,6 +127,42 @@ impl<'a> Tree<'a> {
         }
     }
 
+    /// The output folder, as named.
+    pub fn root(&self) -> &'a Path {
+        self.root
+    }
+
+    /// Makes everything written so far durable: one sync of the file system holding the output
+    /// folder, through its handle (never a link put at its name since).
+    pub fn sync(&mut self) -> Result<()> {
+        #[cfg(target_os = "linux")]
+        if let Some(root) = self.folder("", false)? {
+            return rustix::fs::syncfs(&root.fd).map_err(|e| io(self.root, e));
+        }
+        sync(self.root)
+    }
+
+    /// Holds the output folder (made if missing) for this tree's writes: another mcpstack
+    /// writing it (`render`, `up`, `certs`, `token`) waits until this tree is dropped.
+    pub fn lock(&mut self) -> Result<()> {
+        let Some(root) = self.folder("", true)? else {
+            return Err(Error::io(
+                self.root,
+                std::io::Error::from(ErrorKind::NotFound),
+            ));
+        };
+        rustix::fs::flock(&root.fd, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| io(self.root, e))
+    }
+
+    /// Removes temporary files an interrupted write left behind, through the output folder's
+    /// handle; never enters a link. Under `lock`, no other run's files are in flight.
+    pub fn clean_temps(&mut self) {
+        if let Ok(Some(root)) = self.folder("", false) {
+            clean_in(&root.fd, 0);
+        }
+    }
+
     /// The same, making the folders it needs inside the output folder 0700 (for keys).
     pub fn private(root: &'a Path) -> Self {
         Tree {
@@ -451,8 +487,8 @@ impl<'a> Tree<'a> {
                 break;
             }
         }
-        // The folders kept above may be gone now.
-        self.chain.clear();
+        // The folders kept above may be gone now; the output folder stays.
+        self.chain.truncate(1);
         Ok(())
     }
 }
@@ -471,14 +507,6 @@ fn split(rel: &str) -> (&str, &str) {
 /// The text of `rel`, or `None` if it does not exist. Never follows a link.
 pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
     Tree::new(root).read(rel)
-}
-
-/// Removes temporary files an interrupted render left behind. Enters folders through their
-/// handles and never a link.
-pub fn clean_temps(root: &Path) {
-    if let Ok(fd) = rustix::fs::open(root, DIR_FLAGS, Mode::empty()) {
-        clean_in(&fd, 0);
-    }
 }
 
 fn clean_in(folder: &OwnedFd, depth: usize) {
@@ -522,8 +550,8 @@ fn clean_in(folder: &OwnedFd, depth: usize) {
 }
 
 /// Makes everything written so far durable: one sync of the file system holding `root`, not
-/// one per file.
-pub fn sync(root: &Path) -> Result<()> {
+/// one per file (by path: where the output folder cannot be opened, or off Linux).
+fn sync(root: &Path) -> Result<()> {
     crate::durable::sync_filesystem(root).map_err(|e| Error::io(root, e))
 }
 
@@ -645,6 +673,31 @@ mod tests {
     }
 
     #[test]
+    fn a_second_writer_waits_until_the_first_is_done() {
+        use std::sync::{Arc, Mutex};
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let mut first = Tree::new(&root);
+        first.lock().unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let second = {
+            let (root, order) = (root.clone(), Arc::clone(&order));
+            std::thread::spawn(move || {
+                let mut second = Tree::new(&root);
+                second.lock().unwrap();
+                order.lock().unwrap().push("second writes");
+            })
+        };
+        // Time for the second writer to get past its lock if the lock did not hold it.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        first.put("compose.yaml", b"first\n", 0o644).unwrap();
+        order.lock().unwrap().push("first done");
+        drop(first);
+        second.join().unwrap();
+        assert_eq!(*order.lock().unwrap(), ["first done", "second writes"]);
+    }
+
+    #[test]
     fn leftover_temporary_files_are_removed_without_entering_links() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("deploy");
@@ -657,7 +710,7 @@ mod tests {
         }
         fs::write(root.join("x/keep.txt"), "keep").unwrap();
         std::os::unix::fs::symlink(&outside, root.join("x/link")).unwrap();
-        clean_temps(&root);
+        Tree::new(&root).clean_temps();
         assert!(!root.join(left).exists());
         assert!(!root.join("x/y").join(left).exists());
         assert!(root.join("x/keep.txt").exists());
