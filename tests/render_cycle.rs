@@ -352,6 +352,43 @@ fn token_never_reads_or_writes_through_a_linked_env_file() {
 }
 
 #[test]
+fn tokens_made_at_the_same_time_are_all_kept() {
+    let (_t, dir) = example_copy("gateway");
+    fs::create_dir_all(dir.join("deploy")).unwrap();
+    fs::write(dir.join("deploy/.env"), "COMPOSE_PROJECT_NAME=gateway\n").unwrap();
+    // Each run reads `.env`, adds its token and writes it back: without taking turns, a run
+    // that read before another wrote would drop that one's token.
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            command(&["token"], &dir)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let made: Vec<String> = runs
+        .into_iter()
+        .map(|child| {
+            let o = child.wait_with_output().unwrap();
+            assert!(o.status.success(), "{:?}", text(&o));
+            text(&o).0.lines().next().unwrap().to_string()
+        })
+        .collect();
+    let body = fs::read_to_string(dir.join("deploy/.env")).unwrap();
+    let line = body
+        .lines()
+        .find_map(|l| l.strip_prefix("MCP_GATEWAY_TOKENS="))
+        .unwrap();
+    let kept: Vec<&str> = line.split(',').collect();
+    assert_eq!(kept.len(), 8, "{body}");
+    for t in &made {
+        assert!(kept.contains(&t.as_str()), "{t} lost: {body}");
+    }
+    assert!(body.starts_with("COMPOSE_PROJECT_NAME=gateway\n"), "{body}");
+}
+
+#[test]
 fn token_adds_and_revokes_in_a_private_env_file() {
     use std::os::unix::fs::PermissionsExt;
     let (_t, dir) = example_copy("gateway");

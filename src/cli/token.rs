@@ -37,70 +37,77 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
     };
     let dir = project.output_dir();
     let path = dir.join(".env");
-    // Never through a link: a `.env` linked to another file would be read, then copied here.
-    let text = output::read(&dir, ".env")?.unwrap_or_default();
     let prefix = format!("{var}=");
-    let mut tokens: Vec<String> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix(&prefix))
-        .flat_map(|v| v.split([',', ' ']).map(str::to_string).collect::<Vec<_>>())
-        .filter(|t| !t.is_empty())
-        .collect();
+    let tokens_in = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix(&prefix))
+            .flat_map(|v| v.split([',', ' ']).map(str::to_string).collect::<Vec<_>>())
+            .filter(|t| !t.is_empty())
+            .collect()
+    };
     if args.list {
+        // Never through a link: a `.env` linked to another file would be read.
+        let text = output::read(&dir, ".env")?.unwrap_or_default();
         out.info(format!(
             "{var} in {} holds {} token(s)",
             path.display(),
-            tokens.len()
+            tokens_in(&text).len()
         ));
         return Ok(0);
     }
-    let token = match &args.revoke {
-        Some(t) => {
-            let before = tokens.len();
-            tokens.retain(|x| x != t);
-            if tokens.len() == before {
-                return Err(Error::Usage(format!(
-                    "that token is not in {}",
-                    path.display()
-                )));
+    // Read and written under the output folder's lock: two runs at once take turns, so neither
+    // undoes the other's token or revocation. Never through a link.
+    let (token, tokens) = output::update_secret(&dir, ".env", |text| {
+        let text = text.unwrap_or_default();
+        let mut tokens = tokens_in(&text);
+        let token = match &args.revoke {
+            Some(t) => {
+                let before = tokens.len();
+                tokens.retain(|x| x != t);
+                if tokens.len() == before {
+                    return Err(Error::Usage(format!(
+                        "that token is not in {}",
+                        path.display()
+                    )));
+                }
+                None
             }
-            None
-        }
-        None => {
-            let t = new_token()?;
-            tokens.push(t.clone());
-            Some(t)
-        }
-    };
-    let line = format!("{prefix}{}", tokens.join(","));
-    let mut lines: Vec<String> = Vec::new();
-    let mut replaced = false;
-    for l in text.lines() {
-        if l.starts_with(&prefix) {
-            if !replaced {
-                lines.push(line.clone());
-                replaced = true;
+            None => {
+                let t = new_token()?;
+                tokens.push(t.clone());
+                Some(t)
             }
-        } else {
-            lines.push(l.to_string());
+        };
+        let line = format!("{prefix}{}", tokens.join(","));
+        let mut lines: Vec<String> = Vec::new();
+        let mut replaced = false;
+        for l in text.lines() {
+            if l.starts_with(&prefix) {
+                if !replaced {
+                    lines.push(line.clone());
+                    replaced = true;
+                }
+            } else {
+                lines.push(l.to_string());
+            }
         }
-    }
-    if !replaced {
-        lines.push(line);
-    }
-    output::write_secret(&dir, ".env", &(lines.join("\n") + "\n"))?;
+        if !replaced {
+            lines.push(line);
+        }
+        Ok((lines.join("\n") + "\n", (token, tokens.len())))
+    })?;
     match token {
         Some(t) => {
             super::say(&format!("{t}\n"));
             out.info(format!(
                 "added to {var} in {} ({} token(s)); apply with `docker compose up -d gateway`",
                 path.display(),
-                tokens.len()
+                tokens
             ));
         }
         None => out.info(format!(
             "revoked; {} token(s) left in {}; apply with `docker compose up -d gateway`",
-            tokens.len(),
+            tokens,
             path.display()
         )),
     }

@@ -75,6 +75,11 @@ pub fn write_private(dir: &Path, folder: &str, files: &[(&str, &[u8], u32)]) -> 
 /// each moved into place in the order given, one more sync.
 fn write_group(mut tree: tree::Tree, files: &[(String, &[u8], u32)]) -> Result<()> {
     tree.lock()?;
+    write_all(&mut tree, files)
+}
+
+/// `write_group`'s writes, under a lock the caller holds.
+fn write_all(tree: &mut tree::Tree, files: &[(String, &[u8], u32)]) -> Result<()> {
     // A link (or anything but a file) at a name is refused before anything is written.
     for (rel, _, _) in files {
         tree.refuse_unsafe(rel)?;
@@ -99,13 +104,20 @@ pub fn read(dir: &Path, rel: &str) -> Result<Option<String>> {
     tree::read(dir, rel)
 }
 
-/// Writes a file of secrets that is no render (`token`'s `.env`) under the writer's rules,
-/// 0600 from creation.
-pub fn write_secret(dir: &Path, rel: &str, contents: &str) -> Result<()> {
-    write_group(
-        tree::Tree::new(dir),
-        &[(rel.to_string(), contents.as_bytes(), 0o600)],
-    )
+/// Changes a file of secrets that is no render (`token`'s `.env`) under the output folder's
+/// lock: `change` gets the text now there (`None` if there is none), and what it returns is
+/// written 0600 from creation under the writer's rules. A second run waits, then reads what
+/// this one wrote.
+pub fn update_secret<T>(
+    dir: &Path,
+    rel: &str,
+    change: impl FnOnce(Option<String>) -> Result<(String, T)>,
+) -> Result<T> {
+    let mut tree = tree::Tree::new(dir);
+    tree.lock()?;
+    let (text, out) = change(tree.read(rel)?)?;
+    write_all(&mut tree, &[(rel.to_string(), text.as_bytes(), 0o600)])?;
+    Ok(out)
 }
 
 /// Compares one target's rendered files with the output folder; the other target's files are

@@ -27,7 +27,7 @@ fn link_error(link: &Path, root: &Path) -> Error {
             root.display()
         ),
         help: format!(
-            "remove the link (`rm {}`) and run `mcpstack render` again; nothing was written",
+            "remove the link (`rm {}`) and run the command again; nothing was written",
             link.display()
         ),
     }
@@ -39,7 +39,7 @@ fn not_plain(path: &Path) -> Error {
             "{} is not a plain file; mcpstack only reads, writes and removes files in its output folder",
             path.display()
         ),
-        help: "move it away (or drop it from the manifest) and run `mcpstack render` again; nothing was written".into(),
+        help: "move it away (or drop it from the manifest) and run the command again; nothing was written".into(),
     }
 }
 
@@ -144,6 +144,8 @@ impl<'a> Tree<'a> {
 
     /// Holds the output folder (made if missing) for this tree's writes: another mcpstack
     /// writing it (`render`, `up`, `certs`, `token`) waits until this tree is dropped.
+    /// Where the file system has no locks for folders (NFS), writes go on without one: each
+    /// file is still replaced at once.
     pub fn lock(&mut self) -> Result<()> {
         let Some(root) = self.folder("", true)? else {
             return Err(Error::io(
@@ -151,8 +153,15 @@ impl<'a> Tree<'a> {
                 std::io::Error::from(ErrorKind::NotFound),
             ));
         };
-        rustix::fs::flock(&root.fd, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| io(self.root, e))
+        loop {
+            match rustix::fs::flock(&root.fd, rustix::fs::FlockOperation::LockExclusive) {
+                Err(Errno::INTR) => continue,
+                Ok(()) | Err(Errno::NOLCK | Errno::OPNOTSUPP | Errno::BADF | Errno::INVAL) => {
+                    return Ok(())
+                }
+                Err(e) => return Err(io(self.root, e)),
+            }
+        }
     }
 
     /// Removes temporary files an interrupted write left behind, through the output folder's
