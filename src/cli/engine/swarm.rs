@@ -153,7 +153,7 @@ pub fn push(project: &Project, args: &PushArgs, out: &Out) -> Result<i32> {
     };
     render_if_needed(project, out)?;
     let t = target(project)?;
-    runtime()?.block_on(async {
+    let pushed = runtime()?.block_on(async {
         let docker = engine::connect().await?;
         let opts = UpOptions {
             profiles: vec!["production".into()],
@@ -162,28 +162,24 @@ pub fn push(project: &Project, args: &PushArgs, out: &Out) -> Result<i32> {
             wait: false,
         };
         let reporter = reporter(out);
-        let pushed = engine::push(&docker, &t, &project.stack, &opts, reporter.as_ref()).await?;
-        if pushed.is_empty() {
-            out.info("nothing to push: the stack builds no image (prebuilt images are pulled from where they are)");
-            return Ok(());
-        }
-        for (service, reference) in &pushed {
-            out.info(format!("{service}: {reference}"));
-        }
-        out.info(format!("pushed {} image(s) to {registry}", pushed.len()));
-        write_pushed_overlay(&t, &pushed, out)?;
-        Ok::<_, anyhow::Error>(())
+        engine::push(&docker, &t, &project.stack, &opts, reporter.as_ref()).await
     })?;
+    if pushed.is_empty() {
+        out.info("nothing to push: the stack builds no image (prebuilt images are pulled from where they are)");
+        return Ok(0);
+    }
+    for (service, reference) in &pushed {
+        out.info(format!("{service}: {reference}"));
+    }
+    out.info(format!("pushed {} image(s) to {registry}", pushed.len()));
+    // Outside the engine's errors: a link refused in the output folder keeps its exit status.
+    write_pushed_overlay(&t, &pushed, out)?;
     Ok(0)
 }
 
 /// With a Kubernetes base rendered (`render --target kubernetes`), writes the overlay that
 /// runs what was just pushed: `<output>/k8s-pushed/kustomization.yaml`.
-fn write_pushed_overlay(
-    t: &engine::Target,
-    pushed: &[(String, String)],
-    out: &Out,
-) -> anyhow::Result<()> {
+fn write_pushed_overlay(t: &engine::Target, pushed: &[(String, String)], out: &Out) -> Result<()> {
     use crate::render::kubernetes::pushed;
     if !crate::output::holds(&t.dir, "k8s/kustomization.yaml")? {
         return Ok(());
