@@ -7,6 +7,9 @@ use crate::render::{self, File, Templates};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The folder of the output folder that holds the stack's certificate and key.
+const CERTS_FOLDER: &str = "certs";
+
 /// A loaded, validated and resolved project.
 pub struct Project {
     pub config: Config,
@@ -111,7 +114,7 @@ pub struct CertsDone {
 impl Project {
     /// Where the gateway's local certificate lives (git-ignored).
     pub fn certs_dir(&self) -> PathBuf {
-        self.output_dir().join("certs")
+        self.output_dir().join(CERTS_FOLDER)
     }
 
     /// The names on the local leaf: the domain and every alias.
@@ -160,7 +163,7 @@ impl Project {
                 use crate::certs::{CERT_MODE, FULLCHAIN_FILE, KEY_MODE, PRIVKEY_FILE};
                 crate::output::write_private(
                     &self.output_dir(),
-                    "certs",
+                    CERTS_FOLDER,
                     &[
                         (PRIVKEY_FILE, new.key_pem.as_bytes(), KEY_MODE),
                         (FULLCHAIN_FILE, new.chain_pem.as_bytes(), CERT_MODE),

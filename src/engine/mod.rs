@@ -78,11 +78,11 @@ mod tests {
             "name: p\nservices:\n  a:\n    image: x/a:1\n    environment:\n      T: ${T:-none}\n",
         )
         .unwrap();
-        std::fs::write(dir.join(".env"), "T=ours\n").unwrap();
+        std::fs::write(dir.join(".env"), "COMPOSE_PROJECT_NAME=ours\n").unwrap();
         let target = Target::load(dir.clone(), "p").unwrap();
-        assert_eq!(target.project, "p");
+        assert_eq!(target.project, "ours", "a plain .env is read");
         let theirs = tmp.path().join("credentials");
-        std::fs::write(&theirs, "T=theirs\n").unwrap();
+        std::fs::write(&theirs, "COMPOSE_PROJECT_NAME=theirs\n").unwrap();
         std::fs::remove_file(dir.join(".env")).unwrap();
         std::os::unix::fs::symlink(&theirs, dir.join(".env")).unwrap();
         let err = Target::load(dir.clone(), "p").err().expect("refused");

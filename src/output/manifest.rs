@@ -70,12 +70,13 @@ pub fn normalise(path: &str) -> Option<String> {
     (!rel.is_empty() && rel != MANIFEST).then_some(rel)
 }
 
-/// Reads the manifest of `tree`'s output folder (an empty one if there is none). Refuses a manifest that names a
-/// path outside the output folder: nothing is written then.
-pub fn read(tree: &mut tree::Tree) -> Result<Manifest> {
+/// Reads the manifest of `tree`'s output folder (an empty one if there is none), with its text
+/// as found. Refuses a manifest that names a path outside the output folder: nothing is
+/// written then.
+pub fn read(tree: &mut tree::Tree) -> Result<(Manifest, Option<String>)> {
     let path = tree.root().join(MANIFEST);
     let Some(text) = tree.read(MANIFEST)? else {
-        return Ok(Manifest::default());
+        return Ok((Manifest::default(), None));
     };
     let raw: Manifest = serde_json::from_str(&text).map_err(|e| Error::Unsafe {
         what: format!("{} is not a valid manifest ({e})", path.display()),
@@ -109,7 +110,7 @@ pub fn read(tree: &mut tree::Tree) -> Result<Manifest> {
             }
         }
     }
-    Ok(clean)
+    Ok((clean, Some(text)))
 }
 
 #[cfg(test)]

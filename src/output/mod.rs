@@ -14,7 +14,7 @@ mod tree;
 
 pub use atomic::write_atomic;
 pub use manifest::{sha256, Manifest, MANIFEST};
-pub use tree::check as refuse_links;
+pub use tree::{check as refuse_links, read};
 
 use crate::error::{Error, Result};
 use crate::render::{File, Target};
@@ -84,11 +84,7 @@ fn write_all(tree: &mut tree::Tree, files: &[(String, &[u8], u32)]) -> Result<()
     for (rel, _, _) in files {
         tree.refuse_unsafe(rel)?;
     }
-    let temps = tree.write_temps(files.iter().map(|(rel, b, m)| (rel.as_str(), *b, *m)))?;
-    if let Err(e) = tree.sync() {
-        tree.discard(&temps);
-        return Err(e);
-    }
+    let temps = tree.stage(files.iter().map(|(rel, b, m)| (rel.as_str(), *b, *m)))?;
     tree.persist_all(&temps)?;
     tree.sync()
 }
@@ -96,12 +92,6 @@ fn write_all(tree: &mut tree::Tree, files: &[(String, &[u8], u32)]) -> Result<()
 /// Whether the output folder holds the file `rel` (read without following links).
 pub fn holds(dir: &Path, rel: &str) -> Result<bool> {
     Ok(read(dir, rel)?.is_some())
-}
-
-/// The text of the output folder's file `rel`, or `None` if it does not exist. Refuses a link
-/// (the output folder itself, a folder or the file) and anything but a plain file.
-pub fn read(dir: &Path, rel: &str) -> Result<Option<String>> {
-    tree::read(dir, rel)
 }
 
 /// Changes a file of secrets that is no render (`token`'s `.env`) under the output folder's
@@ -123,9 +113,9 @@ pub fn update_secret<T>(
 /// Compares one target's rendered files with the output folder; the other target's files are
 /// neither checked nor orphans. Reads only.
 pub fn plan_for<'a>(dir: &Path, files: &'a [File], target: Target) -> Result<Vec<Entry<'a>>> {
-    tree::check_root(dir)?;
+    // The tree refuses an output folder that is a link before it reads anything.
     let mut tree = tree::Tree::new(dir);
-    let manifest = manifest::read(&mut tree)?;
+    let (manifest, _) = manifest::read(&mut tree)?;
     plan_with(&mut tree, files, &manifest, target)
 }
 
@@ -247,12 +237,11 @@ pub fn write_for(
     force: bool,
     target: Target,
 ) -> Result<Report> {
-    tree::check_root(dir)?;
-    // One tree for the whole render: the output folder is opened once, and the plan, the
-    // files, the removals and the manifest all go through its handle.
+    // One tree for the whole render: the output folder is opened once (refused if it is a
+    // link), and the plan, the files, the removals and the manifest all go through its handle.
     let mut tree = tree::Tree::new(dir);
     tree.lock()?;
-    let old = manifest::read(&mut tree)?;
+    let (old, old_text) = manifest::read(&mut tree)?;
     let entries = plan_with(&mut tree, files, &old, target)?;
     let edited: Vec<String> = entries
         .iter()
@@ -288,9 +277,20 @@ pub fn write_for(
         .filter(|e| e.state != State::UpToDate)
         .collect();
     report.unchanged = entries.len() - changes.len();
-    if !changes.is_empty() {
-        transaction(&mut tree, &old, &entries, &changes, &done)?;
-    }
+    // After a transaction the manifest on disk is its intent, which lists pending files.
+    let on_disk = if changes.is_empty() {
+        old_text
+    } else {
+        transaction(
+            &mut tree,
+            &old,
+            old_text.as_deref(),
+            &entries,
+            &changes,
+            &done,
+        )?;
+        None
+    };
     for e in changes {
         match e.state {
             State::Orphan | State::OrphanEdited => report.removed.push(e.path.clone()),
@@ -298,17 +298,19 @@ pub fn write_for(
         }
     }
     let text = done.to_text()?;
-    if tree.read(MANIFEST)?.as_deref() != Some(text.as_str()) {
+    if on_disk.as_deref() != Some(text.as_str()) {
         tree.put(MANIFEST, text.as_bytes(), 0o644)?;
     }
     Ok(report)
 }
 
 /// Intent, temporary files, one sync, renames, removals. The caller commits the manifest.
-/// The manifest is written through the same folder handles as the files.
+/// The manifest is written through the same folder handles as the files; `before` is its text
+/// as found, put back if the run fails before any file is replaced.
 fn transaction(
     tree: &mut tree::Tree,
     old: &Manifest,
+    before: Option<&str>,
     entries: &[Entry],
     changes: &[&Entry],
     done: &Manifest,
@@ -343,12 +345,11 @@ fn transaction(
         files: ours,
         pending,
     };
-    let before = tree.read(MANIFEST)?;
     tree.put(MANIFEST, intent.to_text()?.as_bytes(), 0o644)?;
     // Nothing was replaced yet: put the old manifest back (best effort; the intent would be
     // recognised too).
     let restore = |tree: &mut tree::Tree, err: Error| {
-        let _ = match &before {
+        let _ = match before {
             Some(text) => tree.put(MANIFEST, text.as_bytes(), 0o644),
             None => tree.remove(MANIFEST),
         };
@@ -358,14 +359,10 @@ fn transaction(
         let contents = e.new?;
         Some((e.path.as_str(), contents.as_bytes(), mode_for(&e.path)))
     });
-    let temps = match tree.write_temps(written) {
+    let temps = match tree.stage(written) {
         Ok(temps) => temps,
         Err(err) => return Err(restore(tree, err)),
     };
-    if let Err(err) = tree.sync() {
-        tree.discard(&temps);
-        return Err(restore(tree, err));
-    }
     tree.persist_all(&temps)?;
     for e in changes.iter().filter(|e| e.new.is_none()) {
         tree.remove(&e.path)?;

@@ -48,7 +48,7 @@ fn io(path: &Path, e: Errno) -> Error {
 }
 
 /// Refuses an output folder that is itself a link.
-pub fn check_root(root: &Path) -> Result<()> {
+fn check_root(root: &Path) -> Result<()> {
     match fs::symlink_metadata(root) {
         Ok(m) if m.file_type().is_symlink() => Err(link_error(root, root)),
         Ok(_) => Ok(()),
@@ -135,11 +135,13 @@ impl<'a> Tree<'a> {
     /// Makes everything written so far durable: one sync of the file system holding the output
     /// folder, through its handle (never a link put at its name since).
     pub fn sync(&mut self) -> Result<()> {
-        #[cfg(target_os = "linux")]
-        if let Some(root) = self.folder("", false)? {
-            return rustix::fs::syncfs(&root.fd).map_err(|e| io(self.root, e));
+        match self.folder("", false)? {
+            Some(root) => {
+                crate::durable::sync_filesystem_of(&root.fd).map_err(|e| Error::io(self.root, e))
+            }
+            // No output folder: nothing was written.
+            None => Ok(()),
         }
-        sync(self.root)
     }
 
     /// Holds the output folder (made if missing) for this tree's writes: another mcpstack
@@ -412,6 +414,20 @@ impl<'a> Tree<'a> {
         }
     }
 
+    /// Writes each file under a temporary name and makes them all durable with one sync, ready
+    /// to be moved into place; on an error, removes those written and returns it.
+    pub fn stage<'f>(
+        &mut self,
+        files: impl IntoIterator<Item = (&'f str, &'f [u8], u32)>,
+    ) -> Result<Vec<Temp>> {
+        let temps = self.write_temps(files)?;
+        if let Err(e) = self.sync() {
+            self.discard(&temps);
+            return Err(e);
+        }
+        Ok(temps)
+    }
+
     /// Writes each file under a temporary name (see `write_temp`); on an error, removes those
     /// written so far and returns it.
     pub fn write_temps<'f>(
@@ -513,7 +529,8 @@ fn split(rel: &str) -> (&str, &str) {
     rel.rsplit_once('/').unwrap_or(("", rel))
 }
 
-/// The text of `rel`, or `None` if it does not exist. Never follows a link.
+/// The text of the output folder's file `rel`, or `None` if it does not exist. Refuses a link
+/// (the output folder itself, a folder or the file) and anything but a plain file.
 pub fn read(root: &Path, rel: &str) -> Result<Option<String>> {
     Tree::new(root).read(rel)
 }
@@ -556,12 +573,6 @@ fn clean_in(folder: &OwnedFd, depth: usize) {
             _ => {}
         }
     }
-}
-
-/// Makes everything written so far durable: one sync of the file system holding `root`, not
-/// one per file (by path: where the output folder cannot be opened, or off Linux).
-fn sync(root: &Path) -> Result<()> {
-    crate::durable::sync_filesystem(root).map_err(|e| Error::io(root, e))
 }
 
 #[cfg(test)]
