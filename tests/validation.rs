@@ -428,3 +428,48 @@ fn publishing_nothing_without_a_tunnel_warns() {
     ));
     assert!(!err.contains("gateway.publish"), "{err}");
 }
+
+/// A build folder is read once however many servers share it, and what it says is still
+/// reported at every server that builds from it.
+#[test]
+fn servers_sharing_a_build_folder_each_get_its_findings() {
+    let shared = "version: 1\nname: demo\nservers:\n  one:\n    build: ./servers/FOLDER\n    command: [x]\n  two:\n    build: ./servers/FOLDER\n    command: [y]\n";
+    let tmp = project(&shared.replace("FOLDER", "main"));
+    let node = tmp.path().join("servers/node");
+    fs::create_dir_all(&node).unwrap();
+    fs::write(node.join("package.json"), "{\"name\": \"node\"}\n").unwrap();
+    let bare = tmp.path().join("servers/bare");
+    fs::create_dir_all(&bare).unwrap();
+    fs::write(bare.join("pyproject.toml"), "[project]\nname = \"bare\"\n").unwrap();
+
+    let o = run(&["validate"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+
+    let cases = [
+        ("node", "has package.json but no package-lock.json", 2),
+        ("nope", "does not exist", 2),
+        ("bare", "has no uv.lock", 0),
+    ];
+    for (folder, message, code) in cases {
+        fs::write(
+            tmp.path().join("mcp-stack.yaml"),
+            shared.replace("FOLDER", folder),
+        )
+        .unwrap();
+        let o = run(&["validate"], tmp.path());
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(code), "{folder}: {err}");
+        for (server, line) in [("one", 5), ("two", 8)] {
+            let at = err
+                .find(&format!("servers.{server}.build: "))
+                .unwrap_or_else(|| panic!("{folder}: nothing at servers.{server}.build in:\n{err}"));
+            let report = &err[at..];
+            let report = &report[..report[1..].find("servers.").map_or(report.len(), |n| n + 1)];
+            assert!(report.contains(message), "{folder}, {server}: no `{message}` in:\n{report}");
+            assert!(
+                err.contains(&format!("mcp-stack.yaml:{line}:")),
+                "{folder}: no line {line} in:\n{err}"
+            );
+        }
+    }
+}

@@ -7,6 +7,7 @@ use super::validate::BuildFacts;
 use std::path::Path;
 
 /// A problem or a warning about a build folder, reported at its `build` key.
+#[derive(Clone)]
 pub struct Finding {
     pub error: bool,
     pub message: String,

@@ -75,6 +75,8 @@ struct Check<'a> {
     source: &'a Source,
     errors: Vec<Diagnostic>,
     facts: Facts,
+    /// What the file system said about each folder, read once however many servers share it.
+    folders: paths::Folders,
 }
 
 impl Check<'_> {
@@ -96,6 +98,7 @@ pub fn validate(c: &Config, source: &Source) -> Result<Facts> {
         source,
         errors: Vec::new(),
         facts: Facts::default(),
+        folders: paths::Folders::default(),
     };
     top_level(&mut ck, c);
     gateway(&mut ck, &c.gateway, &c.domain);

@@ -1,6 +1,80 @@
 //! Paths in the project: build folders, files and volumes.
 
 use super::*;
+use crate::config::build_facts::Finding;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What the file system says about the project's folders, each asked once: servers often
+/// share a build folder (one package with several entry points).
+#[derive(Default)]
+pub(super) struct Folders {
+    /// The project folder with its links resolved (`None` inside: it could not be).
+    root: Option<Option<PathBuf>>,
+    /// Whether a folder exists and stays inside the project, by relative path.
+    places: HashMap<String, Place>,
+    /// Which files that tell a runtime a build folder holds.
+    markers: HashMap<String, Markers>,
+    /// A build folder's facts and findings, by folder and runtime.
+    gathered: HashMap<(String, Runtime), (BuildFacts, Vec<Finding>)>,
+}
+
+#[derive(Clone, Copy)]
+enum Place {
+    Missing,
+    Outside,
+    Inside,
+}
+
+#[derive(Clone, Copy)]
+struct Markers {
+    dockerfile: bool,
+    pyproject: bool,
+    requirements: bool,
+    package_json: bool,
+}
+
+impl Folders {
+    fn place(&mut self, project: &Path, rel: &str) -> Place {
+        if let Some(place) = self.places.get(rel) {
+            return *place;
+        }
+        let full = project.join(rel);
+        let place = if !full.is_dir() {
+            Place::Missing
+        } else {
+            let root = self
+                .root
+                .get_or_insert_with(|| project.canonicalize().ok())
+                .as_deref();
+            match (full.canonicalize(), root) {
+                (Ok(real), Some(root)) if !real.starts_with(root) => Place::Outside,
+                _ => Place::Inside,
+            }
+        };
+        self.places.insert(rel.to_string(), place);
+        place
+    }
+
+    fn markers(&mut self, project: &Path, rel: &str) -> Markers {
+        *self.markers.entry(rel.to_string()).or_insert_with(|| {
+            let dir = project.join(rel);
+            let has = |f: &str| dir.join(f).is_file();
+            Markers {
+                dockerfile: has("Dockerfile"),
+                pyproject: has("pyproject.toml"),
+                requirements: has("requirements.txt"),
+                package_json: has("package.json"),
+            }
+        })
+    }
+
+    fn gather(&mut self, project: &Path, rel: &str, runtime: Runtime) -> &(BuildFacts, Vec<Finding>) {
+        self.gathered
+            .entry((rel.to_string(), runtime))
+            .or_insert_with(|| crate::config::build_facts::gather(project, rel, runtime))
+    }
+}
 
 /// The longest path key, and the longest name in it: file systems refuse more
 /// (255 bytes a name), and the project's own folder comes on top of it.
@@ -60,13 +134,13 @@ pub(super) fn build_folder(
 ) -> Option<BuildFacts> {
     let key = p.key("build");
     let rel = relative_folder(ck, key.clone(), folder, true)?;
-    let dir = ck.source.dir.join(&rel);
-    let has = |f: &str| dir.join(f).is_file();
-    let detected = if has("Dockerfile") {
+    let markers = ck.folders.markers(&ck.source.dir, &rel);
+    let python = markers.pyproject || markers.requirements;
+    let detected = if markers.dockerfile {
         Some(Runtime::Dockerfile)
-    } else if has("pyproject.toml") || has("requirements.txt") {
+    } else if python {
         Some(Runtime::Python)
-    } else if has("package.json") {
+    } else if markers.package_json {
         Some(Runtime::Node)
     } else {
         None
@@ -82,7 +156,7 @@ pub(super) fn build_folder(
             }
         },
         Runtime::Python => {
-            if !has("pyproject.toml") && !has("requirements.txt") {
+            if !python {
                 ck.err(
                     p.key("runtime"),
                     format!("runtime python needs `{folder}/pyproject.toml` or `{folder}/requirements.txt`"),
@@ -92,7 +166,7 @@ pub(super) fn build_folder(
             Runtime::Python
         }
         Runtime::Node => {
-            if !has("package.json") {
+            if !markers.package_json {
                 ck.err(
                     p.key("runtime"),
                     format!("runtime node needs `{folder}/package.json`"),
@@ -101,13 +175,13 @@ pub(super) fn build_folder(
             Runtime::Node
         }
         Runtime::Dockerfile => {
-            if !has("Dockerfile") {
+            if !markers.dockerfile {
                 ck.err(p.key("runtime"), format!("`{folder}` has no Dockerfile"));
             }
             Runtime::Dockerfile
         }
     };
-    let (facts, findings) = crate::config::build_facts::gather(&ck.source.dir, &rel, resolved);
+    let (facts, findings) = ck.folders.gather(&ck.source.dir, &rel, resolved).clone();
     for f in findings {
         if f.error {
             ck.err(key.clone(), f.message).help = Some(f.help);
@@ -163,21 +237,21 @@ pub(super) fn relative_folder(
         parts.join("/")
     };
     if must_exist {
-        let full = ck.source.dir.join(&rel);
-        if !full.is_dir() {
-            ck.err(key, format!("folder `{folder}` does not exist"))
-                .help = Some(format!("paths are relative to {}", ck.source.file_name()));
-            return None;
-        }
         // A symlink may still lead outside the project.
-        if let (Ok(real), Ok(root)) = (full.canonicalize(), ck.source.dir.canonicalize()) {
-            if !real.starts_with(&root) {
+        match ck.folders.place(&ck.source.dir, &rel) {
+            Place::Missing => {
+                ck.err(key, format!("folder `{folder}` does not exist"))
+                    .help = Some(format!("paths are relative to {}", ck.source.file_name()));
+                return None;
+            }
+            Place::Outside => {
                 ck.err(
                     key,
                     format!("`{folder}` leads outside the project through a link"),
                 );
                 return None;
             }
+            Place::Inside => {}
         }
     }
     Some(rel)
