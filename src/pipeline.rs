@@ -142,18 +142,21 @@ impl Project {
             KeyKind::Ecdsa
         };
         self.refuse_cert_links()?;
-        let ca_dir = caroot(opts.caroot.as_deref(), &Env::from_process())?;
+        // The environment (user, host) and the clock are read once for the CA and the leaf.
+        let env = Env::from_process();
+        let now = time::OffsetDateTime::now_utc();
+        let ca_dir = caroot(opts.caroot.as_deref(), &env)?;
         // A new CA means a new leaf too: with RSA, its key is made on another core meanwhile.
         let ahead =
             (kind == KeyKind::Rsa && LocalCa::absent(&ca_dir)).then(|| KeyAhead::leaf(kind));
-        let (ca, ca_created) = LocalCa::load_or_create(&ca_dir, kind)?;
+        let (ca, ca_created) = LocalCa::load_or_create_with(&ca_dir, kind, &env, now)?;
         let plan = plan_leaf(
             &ca,
             &self.certs_dir(),
             &self.cert_names(),
             kind,
             opts.renew,
-            time::OffsetDateTime::now_utc(),
+            now,
             ahead,
         )?;
         let leaf = match plan {

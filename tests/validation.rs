@@ -462,10 +462,15 @@ fn servers_sharing_a_build_folder_each_get_its_findings() {
         for (server, line) in [("one", 5), ("two", 8)] {
             let at = err
                 .find(&format!("servers.{server}.build: "))
-                .unwrap_or_else(|| panic!("{folder}: nothing at servers.{server}.build in:\n{err}"));
+                .unwrap_or_else(|| {
+                    panic!("{folder}: nothing at servers.{server}.build in:\n{err}")
+                });
             let report = &err[at..];
             let report = &report[..report[1..].find("servers.").map_or(report.len(), |n| n + 1)];
-            assert!(report.contains(message), "{folder}, {server}: no `{message}` in:\n{report}");
+            assert!(
+                report.contains(message),
+                "{folder}, {server}: no `{message}` in:\n{report}"
+            );
             assert!(
                 err.contains(&format!("mcp-stack.yaml:{line}:")),
                 "{folder}: no line {line} in:\n{err}"

@@ -222,12 +222,16 @@ pub fn render(stack: &Stack) -> Result<String> {
         )]),
         volumes,
     };
-    let body = super::yaml11::quote_for_yaml11(&serde_yaml::to_string(&compose)?);
-    Ok(format!(
-        "{}# Project `{name}`: docker compose -p {name} --profile production up -d\n# (or `--profile dev`; add `--profile monitoring` for dashboards). Copy .env.example to .env\n# beside this file first: it names the project and holds the secrets, none of which is written here.\n{body}",
+    let body = serde_yaml::to_string(&compose)?;
+    // The typed file is not needed once written out; the largest renders hold little at once.
+    drop(compose);
+    let mut out = format!(
+        "{}# Project `{name}`: docker compose -p {name} --profile production up -d\n# (or `--profile dev`; add `--profile monitoring` for dashboards). Copy .env.example to .env\n# beside this file first: it names the project and holds the secrets, none of which is written here.\n",
         header(stack, "#"),
         name = stack.name
-    ))
+    );
+    super::yaml11::quote_for_yaml11_into(&mut out, &body);
+    Ok(out)
 }
 
 /// The way from the output folder (where compose.yaml is) back to the project folder.

@@ -22,12 +22,11 @@ pub const PROBE_SUCCESS: &str = "mcp:probe_success";
 /// How long the successful probe of a target took.
 pub const PROBE_DURATION: &str = "mcp:probe_duration_seconds";
 
+/// The header, then `v`, written straight after it (no second copy of a large file).
 fn yaml(stack: &Stack, v: &impl Serialize) -> Result<String> {
-    Ok(format!(
-        "{}{}",
-        header(stack, "#"),
-        serde_yaml::to_string(v)?
-    ))
+    let mut out = header(stack, "#").into_bytes();
+    serde_yaml::to_writer(&mut out, v)?;
+    Ok(String::from_utf8(out)?)
 }
 
 // ---------------------------------------------------------------- Prometheus

@@ -5,10 +5,10 @@
 //! number. We never write a YAML 1.1 boolean or sexagesimal number on purpose, so every such
 //! plain scalar is a string: quote it.
 
-/// Quotes, in serde_yaml's block output, every plain scalar a YAML 1.1 reader would not read
-/// as a string. Block scalar contents (`|`, `>`) are left as they are.
-pub fn quote_for_yaml11(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Appends serde_yaml's block output `text` to `out`, quoting every plain scalar a YAML 1.1
+/// reader would not read as a string. Block scalar contents (`|`, `>`) are left as they are.
+pub fn quote_for_yaml11_into(out: &mut String, text: &str) {
+    out.reserve(text.len());
     // Inside a block scalar: lines indented deeper than this are its content.
     let mut block: Option<usize> = None;
     for line in text.split_inclusive('\n') {
@@ -35,7 +35,6 @@ pub fn quote_for_yaml11(text: &str) -> String {
             out.push_str(line);
         }
     }
-    out
 }
 
 /// Splits `  key: value` or `  - value` into the part before the value and the value.
@@ -103,9 +102,11 @@ mod tests {
     #[test]
     fn quotes_yaml11_specials_only() {
         let text = "a:\n  B: yes\n  C: 'no'\n  D: 1:20\n  E: 1_000\n  F: yesterday\n  G: 8000\n  H: 127.0.0.1:8000:8000\n  I: 10:00:59.5\n  - on\n  - x\nscript: |-\n  k: on\n  - off\nz: Off\n";
+        let mut out = String::from("# header: yes\n");
+        quote_for_yaml11_into(&mut out, text);
         assert_eq!(
-            quote_for_yaml11(text),
-            "a:\n  B: 'yes'\n  C: 'no'\n  D: '1:20'\n  E: '1_000'\n  F: yesterday\n  G: 8000\n  H: 127.0.0.1:8000:8000\n  I: '10:00:59.5'\n  - 'on'\n  - x\nscript: |-\n  k: on\n  - off\nz: 'Off'\n"
+            out,
+            "# header: yes\na:\n  B: 'yes'\n  C: 'no'\n  D: '1:20'\n  E: '1_000'\n  F: yesterday\n  G: 8000\n  H: 127.0.0.1:8000:8000\n  I: '10:00:59.5'\n  - 'on'\n  - x\nscript: |-\n  k: on\n  - off\nz: 'Off'\n"
         );
     }
 }

@@ -69,7 +69,12 @@ impl Folders {
         })
     }
 
-    fn gather(&mut self, project: &Path, rel: &str, runtime: Runtime) -> &(BuildFacts, Vec<Finding>) {
+    fn gather(
+        &mut self,
+        project: &Path,
+        rel: &str,
+        runtime: Runtime,
+    ) -> &(BuildFacts, Vec<Finding>) {
         self.gathered
             .entry((rel.to_string(), runtime))
             .or_insert_with(|| crate::config::build_facts::gather(project, rel, runtime))
