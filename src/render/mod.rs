@@ -85,7 +85,7 @@ pub fn header(stack: &Stack, prefix: &str) -> String {
 /// Two threads share the work: the Compose file is rendered beside the files that hold little
 /// memory while they are made (Dockerfiles, clients, Prometheus), which is about as much work;
 /// the two largest, the gateway and the dashboard, come after. A render of 1,000 servers takes
-/// about a sixth less time, and its peak memory stays that of one thread (BENCHMARKS.md).
+/// about a sixth less time, and its heap peak stays that of one thread (BENCHMARKS.md).
 pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
     let (compose, files) = std::thread::scope(|s| {
         let compose = s.spawn(|| compose::render(stack));
