@@ -434,3 +434,62 @@ fn token_adds_and_revokes_in_a_private_env_file() {
         );
     }
 }
+
+/// A run that finds another holding the output folder says so before it waits, then renders
+/// once the other is done; with `--quiet` it waits silently.
+#[test]
+fn a_render_that_must_wait_for_another_run_says_so() {
+    let (_t, dir) = example_copy("gateway");
+    let deploy = dir.join("deploy");
+    fs::create_dir_all(&deploy).unwrap();
+    // The kernel lists a process blocked on a lock in /proc/locks with `->`.
+    let blocked = |pid: u32| {
+        fs::read_to_string("/proc/locks")
+            .unwrap()
+            .lines()
+            .any(|l| l.contains("-> FLOCK") && l.contains(&format!(" {pid} ")))
+    };
+    for quiet in [false, true] {
+        let _ = fs::remove_file(deploy.join("compose.yaml"));
+        // Another run, as far as the lock goes: the same flock on the output folder's handle.
+        let held = fs::File::open(&deploy).unwrap();
+        rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
+        let args: &[&str] = if quiet {
+            &["--quiet", "render"]
+        } else {
+            &["render"]
+        };
+        let child = command(args, &dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while !blocked(child.id()) {
+            assert!(
+                start.elapsed().as_secs() < 30,
+                "render never reached the lock"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(
+            !deploy.join("compose.yaml").exists(),
+            "render wrote under the lock"
+        );
+        drop(held);
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert!(deploy.join("compose.yaml").is_file());
+        let first = err.lines().next().unwrap_or("");
+        if quiet {
+            assert_eq!(err, "");
+        } else {
+            assert!(
+                first.starts_with("waiting for another mcpstack run to finish writing ")
+                    && first.contains("deploy"),
+                "{err}"
+            );
+        }
+    }
+}

@@ -119,6 +119,14 @@ pub fn run(cli: Cli) -> Result<i32> {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
+    if !cli.quiet {
+        crate::output::on_wait(|dir| {
+            anstream::eprintln!(
+                "waiting for another mcpstack run to finish writing {} (it holds the folder's lock)",
+                dir.display()
+            )
+        });
+    }
     match &cli.command {
         Command::Init(args) => Ok(init::run(&cli, args, &out)),
         Command::Completions(args) => Ok(completions::run(args)),

@@ -14,7 +14,7 @@ mod tree;
 
 pub use atomic::write_atomic;
 pub use manifest::{sha256, Manifest, MANIFEST};
-pub use tree::{check as refuse_links, read};
+pub use tree::{check as refuse_links, on_wait, read};
 
 use crate::error::{Error, Result};
 use crate::render::{File, Target};

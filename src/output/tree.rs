@@ -14,6 +14,16 @@ use std::io::{ErrorKind, Read, Write};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::OnceLock;
+
+/// Called with the output folder when a write has to wait for another mcpstack run holding it.
+static ON_WAIT: OnceLock<fn(&Path)> = OnceLock::new();
+
+/// Sets what a write says before it waits for another run (the command line prints a line, as
+/// cargo does for its locks); the first call wins. Without it, writes wait silently.
+pub fn on_wait(notice: fn(&Path)) {
+    let _ = ON_WAIT.set(notice);
+}
 
 /// Prefix and suffix of the temporary files a render writes before renaming them.
 pub const TEMP_PREFIX: &str = ".mcpstack-";
@@ -148,16 +158,25 @@ impl<'a> Tree<'a> {
     /// writing it (`render`, `up`, `certs`, `token`) waits until this tree is dropped.
     /// Where the file system has no locks for folders (NFS), writes go on without one: each
     /// file is still replaced at once.
+    /// Before waiting, the notice given to `on_wait` (if any) is told which folder is held.
     pub fn lock(&mut self) -> Result<()> {
+        use rustix::fs::FlockOperation::{LockExclusive, NonBlockingLockExclusive};
         let Some(root) = self.folder("", true)? else {
             return Err(Error::io(
                 self.root,
                 std::io::Error::from(ErrorKind::NotFound),
             ));
         };
+        let mut operation = NonBlockingLockExclusive;
         loop {
-            match rustix::fs::flock(&root.fd, rustix::fs::FlockOperation::LockExclusive) {
+            match rustix::fs::flock(&root.fd, operation) {
                 Err(Errno::INTR) => continue,
+                Err(Errno::WOULDBLOCK) if operation == NonBlockingLockExclusive => {
+                    if let Some(notice) = ON_WAIT.get() {
+                        notice(self.root);
+                    }
+                    operation = LockExclusive;
+                }
                 Ok(()) | Err(Errno::NOLCK | Errno::OPNOTSUPP | Errno::BADF | Errno::INVAL) => {
                     return Ok(())
                 }
