@@ -21,8 +21,10 @@ cd "$work"
 printf 'version: 1\nname: certs\ndomain: mcp.local\naliases: [localhost, 127.0.0.1]\nservers:\n  tools: { image: example/tools:1, health: none }\n' > mcp-stack.yaml
 # mkcert writes the leaf into the current folder; TRUST_STORES=none: nothing is installed.
 export TRUST_STORES=none
-fresh="rm -rf $work/ca $work/deploy $work/*.pem"
-leaf="rm -rf $work/deploy $work/*.pem"
+# No globs: with -N, hyperfine runs these without a shell too.
+pems="$work/mcp.local+2.pem $work/mcp.local+2-key.pem"
+fresh="rm -rf $work/ca $work/deploy $pems"
+leaf="rm -rf $work/deploy $pems"
 for kind in ecdsa rsa; do
   flag="" mkflag=""
   [ "$kind" = ecdsa ] && mkflag="-ecdsa"
@@ -34,10 +36,12 @@ for kind in ecdsa rsa; do
     leafcmds+=(-n "$name mcpstack certs $flag (leaf)" --prepare "$leaf" "$bin --quiet --caroot $work/ca-$name-$kind certs $flag")
     "$bin" --quiet --caroot "$work/ca-$name-$kind" certs $flag >/dev/null
   done
-  cmds+=(-n "mkcert $mkflag" --prepare "$fresh" "CAROOT=$work/ca mkcert $mkflag mcp.local localhost 127.0.0.1")
-  leafcmds+=(-n "mkcert $mkflag (leaf)" --prepare "$leaf" "CAROOT=$work/ca-mkcert-$kind mkcert $mkflag mcp.local localhost 127.0.0.1")
+  cmds+=(-n "mkcert $mkflag" --prepare "$fresh" "mkcert $mkflag mcp.local localhost 127.0.0.1")
+  leafcmds+=(-n "mkcert $mkflag (leaf)" --prepare "$leaf" "mkcert $mkflag mcp.local localhost 127.0.0.1")
   CAROOT="$work/ca-mkcert-$kind" mkcert $mkflag -install >/dev/null 2>&1
-  hyperfine --runs "$runs" --warmup 1 --export-markdown "$work/$kind.md" "${cmds[@]}" >&2
-  hyperfine --runs "$runs" --warmup 1 --export-markdown "$work/$kind-leaf.md" "${leafcmds[@]}" >&2
+  # -N: no shell around a run of a few milliseconds (subtracting a shell's start is noisier
+  # than the difference measured); mkcert's CAROOT is exported instead, mcpstack gets --caroot.
+  CAROOT="$work/ca" hyperfine -N --runs "$runs" --warmup 1 --export-markdown "$work/$kind.md" "${cmds[@]}" >&2
+  CAROOT="$work/ca-mkcert-$kind" hyperfine -N --runs "$runs" --warmup 1 --export-markdown "$work/$kind-leaf.md" "${leafcmds[@]}" >&2
 done
 cat "$work/ecdsa.md" "$work/ecdsa-leaf.md" "$work/rsa.md" "$work/rsa-leaf.md"
