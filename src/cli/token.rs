@@ -41,8 +41,9 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
     let tokens_in = |text: &str| -> Vec<String> {
         text.lines()
             .filter_map(|l| l.strip_prefix(&prefix))
-            .flat_map(|v| v.split([',', ' ']).map(str::to_string).collect::<Vec<_>>())
+            .flat_map(|v| v.split([',', ' ']))
             .filter(|t| !t.is_empty())
+            .map(str::to_string)
             .collect()
     };
     if args.list {

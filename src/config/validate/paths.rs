@@ -9,8 +9,8 @@ use std::path::PathBuf;
 /// share a build folder (one package with several entry points).
 #[derive(Default)]
 pub(super) struct Folders {
-    /// The project folder with its links resolved (`None` inside: it could not be).
-    root: Option<Option<PathBuf>>,
+    /// The project folder with its links resolved (`None` if it could not be).
+    root: std::cell::OnceCell<Option<PathBuf>>,
     /// Whether a folder exists and stays inside the project, by relative path.
     places: HashMap<String, Place>,
     /// Which files that tell a runtime a build folder holds.
@@ -45,7 +45,7 @@ impl Folders {
         } else {
             let root = self
                 .root
-                .get_or_insert_with(|| project.canonicalize().ok())
+                .get_or_init(|| project.canonicalize().ok())
                 .as_deref();
             match (full.canonicalize(), root) {
                 (Ok(real), Some(root)) if !real.starts_with(root) => Place::Outside,
