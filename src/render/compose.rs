@@ -222,7 +222,8 @@ pub fn render(stack: &Stack) -> Result<String> {
         )]),
         volumes,
     };
-    let body = serde_yaml::to_string(&compose)?;
+    let mut body = String::new();
+    super::yaml::write(&mut body, &compose)?;
     // The typed file is not needed once written out; the largest renders hold little at once.
     drop(compose);
     let mut out = format!(

@@ -24,9 +24,9 @@ pub const PROBE_DURATION: &str = "mcp:probe_duration_seconds";
 
 /// The header, then `v`, written straight after it (no second copy of a large file).
 fn yaml(stack: &Stack, v: &impl Serialize) -> Result<String> {
-    let mut out = header(stack, "#").into_bytes();
-    serde_yaml::to_writer(&mut out, v)?;
-    Ok(String::from_utf8(out)?)
+    let mut out = header(stack, "#");
+    super::yaml::write(&mut out, v)?;
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- Prometheus
