@@ -9,12 +9,14 @@ pub mod kubernetes;
 pub mod monitoring;
 mod nginx;
 mod templates;
+mod yaml;
 mod yaml11;
 
 pub use templates::Templates;
 
 use crate::model::Stack;
 use anyhow::Result;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A generated file, relative to the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,35 +84,78 @@ pub fn header(stack: &Stack, prefix: &str) -> String {
 
 /// Every file of the stack, sorted by path.
 ///
-/// Two threads share the work: the Compose file is rendered beside the files that hold little
-/// memory while they are made (Dockerfiles, clients, Prometheus), which is about as much work;
-/// the two largest, the gateway and the dashboard, come after. A render of 1,000 servers takes
-/// about a sixth less time, and its heap peak stays that of one thread (BENCHMARKS.md).
+/// Two threads take the parts in turn, the longest first (the Compose file, the gateway,
+/// Prometheus, the dashboard), so that both finish at about the same time (BENCHMARKS.md). The
+/// files are the same whichever thread makes them, and the first error in part order is the
+/// one returned.
 pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
-    let (compose, files) = std::thread::scope(|s| {
-        let compose = s.spawn(|| compose::render(stack));
-        let files = small(stack, templates);
-        (compose.join(), files)
-    });
-    let compose = compose.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    let mut files = files?;
-    files.push(File::new("compose.yaml", compose));
-    files.push(File::new(
-        "nginx/nginx.conf",
-        nginx::render(stack, templates)?,
-    ));
+    let mut parts = vec![Part::Compose, Part::Gateway];
     if stack.monitoring.is_some() {
-        files.push(File::new(
-            "grafana/dashboards/mcp-stack.json",
-            monitoring::grafana_dashboard(stack)?,
-        ));
+        parts.extend([Part::Prometheus, Part::Dashboard, Part::Alerts]);
+    }
+    parts.extend([Part::Dockerfiles, Part::Small]);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(part) = parts.get(next.fetch_add(1, Ordering::Relaxed)) {
+            done.push((*part, part.render(stack, templates)));
+        }
+        done
+    };
+    let mut done = std::thread::scope(|s| {
+        let other = s.spawn(work);
+        let mut done = work();
+        done.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        done
+    });
+    done.sort_by_key(|(part, _)| *part);
+    let mut files = Vec::new();
+    for (_, made) in done {
+        files.extend(made?);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
-/// Every file but the Compose file, the gateway's configuration and the dashboard.
-fn small(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
+/// A piece of a render, in the order the threads take them: the longest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Part {
+    Compose,
+    Gateway,
+    Prometheus,
+    Dashboard,
+    Alerts,
+    Dockerfiles,
+    Small,
+}
+
+impl Part {
+    fn render(self, stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
+        let one = |path: &str, contents: String| Ok(vec![File::new(path, contents)]);
+        match (self, &stack.monitoring) {
+            (Part::Compose, _) => one("compose.yaml", compose::render(stack)?),
+            (Part::Gateway, _) => one("nginx/nginx.conf", nginx::render(stack, templates)?),
+            (Part::Dashboard, Some(_)) => one(
+                "grafana/dashboards/mcp-stack.json",
+                monitoring::grafana_dashboard(stack)?,
+            ),
+            (Part::Prometheus, Some(_)) => {
+                one("prometheus/prometheus.yml", monitoring::prometheus(stack)?)
+            }
+            (Part::Alerts, Some(m)) => one("prometheus/alerts.yml", monitoring::alerts(stack, m)?),
+            (Part::Dashboard | Part::Prometheus | Part::Alerts, None) => Ok(Vec::new()),
+            (Part::Dockerfiles, _) => dockerfiles(stack, templates),
+            (Part::Small, _) => small(stack, templates),
+        }
+    }
+}
+
+/// A Dockerfile and its `.dockerignore` for each component mcpstack builds.
+fn dockerfiles(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
     let mut files = Vec::new();
     for comp in &stack.components {
         if let Some(path) = comp.rendered_dockerfile() {
@@ -121,31 +166,22 @@ fn small(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
             ));
         }
     }
-    files.push(File::new(
-        "nginx/entrypoint.sh",
-        nginx::entrypoint(stack, templates)?,
-    ));
-    files.push(File::new(
-        "clients/claude_desktop_config.json",
-        clients::claude_desktop(stack)?,
-    ));
-    files.push(File::new(
-        "clients/vscode-mcp.json",
-        clients::vscode(stack)?,
-    ));
-    files.push(File::new(
-        "clients/cursor-mcp.json",
-        clients::cursor(stack)?,
-    ));
-    if let Some(m) = &stack.monitoring {
-        files.push(File::new(
-            "prometheus/prometheus.yml",
-            monitoring::prometheus(stack)?,
-        ));
-        files.push(File::new(
-            "prometheus/alerts.yml",
-            monitoring::alerts(stack, m)?,
-        ));
+    Ok(files)
+}
+
+/// The files that are small whatever the stack: the gateway's entrypoint, the client files,
+/// the probes and Grafana's provisioning, the environment example and `.gitignore`.
+fn small(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
+    let mut files = vec![
+        File::new("nginx/entrypoint.sh", nginx::entrypoint(stack, templates)?),
+        File::new(
+            "clients/claude_desktop_config.json",
+            clients::claude_desktop(stack)?,
+        ),
+        File::new("clients/vscode-mcp.json", clients::vscode(stack)?),
+        File::new("clients/cursor-mcp.json", clients::cursor(stack)?),
+    ];
+    if stack.monitoring.is_some() {
         files.push(File::new(
             "prometheus/blackbox.yml",
             monitoring::blackbox(stack)?,
@@ -162,4 +198,41 @@ fn small(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
     files.push(File::new(".env.example", env::example(stack)));
     files.push(File::new(".gitignore", env::gitignore(stack)));
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Two threads take the parts in whatever order they get to them; the error is still the
+    /// one of the first part in order, every time (here the gateway's, before the Dockerfiles').
+    #[test]
+    fn with_two_parts_failing_the_error_is_always_the_first_part_s() {
+        let config =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/spike/mcp-stack.yaml");
+        let project = crate::pipeline::Project::load(&config).expect("example loads");
+        let broken = |missing: &str| format!("{{{{ {missing} }}}}\n");
+        let templates = Templates::with_overrides(BTreeMap::from([
+            ("nginx.conf".to_string(), broken("no_gateway_value")),
+            (
+                "Dockerfile.python".to_string(),
+                broken("no_dockerfile_value"),
+            ),
+        ]));
+        for _ in 0..20 {
+            let err = format!("{:#}", render(&project.stack, &templates).unwrap_err());
+            assert!(err.contains("template nginx.conf failed"), "{err}");
+        }
+        // Each part fails on its own.
+        let dockerfile_only = Templates::with_overrides(BTreeMap::from([(
+            "Dockerfile.python".to_string(),
+            broken("no_dockerfile_value"),
+        )]));
+        let err = format!(
+            "{:#}",
+            render(&project.stack, &dockerfile_only).unwrap_err()
+        );
+        assert!(err.contains("template Dockerfile.python failed"), "{err}");
+    }
 }
