@@ -13,6 +13,7 @@ pub mod init;
 pub mod mcp;
 pub mod model;
 pub mod output;
+pub mod parallel;
 pub mod pipeline;
 pub mod render;
 pub mod units;

@@ -237,6 +237,37 @@ pub fn write_for(
     force: bool,
     target: Target,
 ) -> Result<Report> {
+    // The hashes the manifest records are made on a second thread (for a large render), beside
+    // the plan and the writes of the temporary files, which do not need them.
+    let bytes: usize = files.iter().map(|f| f.contents.len()).sum();
+    let (hashes, staged) = crate::parallel::join(
+        bytes > PARALLEL_BYTES,
+        || {
+            files
+                .iter()
+                .map(|f| sha256(f.contents.as_bytes()))
+                .collect::<Vec<_>>()
+        },
+        || stage(dir, files, force, target),
+    );
+    commit(staged?, config_name, files, hashes, target)
+}
+
+/// Hashing more than this many bytes is worth a second thread (about 0.1 ms of work).
+const PARALLEL_BYTES: usize = 256 * 1024;
+
+/// A render planned and written to temporary names, under the output folder's lock.
+struct Staged<'a> {
+    tree: tree::Tree<'a>,
+    old: Manifest,
+    old_text: Option<String>,
+    entries: Vec<Entry<'a>>,
+    temps: Vec<tree::Temp>,
+}
+
+/// Locks the output folder, plans, refuses hand edits (unless `force`), and writes each new
+/// text to a temporary name: nothing the user sees has changed yet.
+fn stage<'a>(dir: &'a Path, files: &'a [File], force: bool, target: Target) -> Result<Staged<'a>> {
     // One tree for the whole render: the output folder is opened once (refused if it is a
     // link), and the plan, the files, the removals and the manifest all go through its handle.
     let mut tree = tree::Tree::new(dir);
@@ -252,6 +283,40 @@ pub fn write_for(
         return Err(Error::HandEdited { files: edited });
     }
     tree.clean_temps();
+    let written: Vec<_> = entries
+        .iter()
+        .filter(|e| e.state != State::UpToDate)
+        .filter_map(|e| {
+            let contents = e.new?;
+            Some((e.path.as_str(), contents.as_bytes(), mode_for(&e.path)))
+        })
+        .collect();
+    let temps = tree.write_temps_shared(&written)?;
+    Ok(Staged {
+        tree,
+        old,
+        old_text,
+        entries,
+        temps,
+    })
+}
+
+/// Records the new hashes, moves the staged files into place, removes the target's orphans,
+/// then writes the manifest (which keeps the other target's entries as they were).
+fn commit(
+    staged: Staged,
+    config_name: &str,
+    files: &[File],
+    hashes: Vec<String>,
+    target: Target,
+) -> Result<Report> {
+    let Staged {
+        mut tree,
+        old,
+        old_text,
+        entries,
+        temps,
+    } = staged;
     // The other target's files stay the manifest's, exactly as they were.
     let others = |map: &std::collections::BTreeMap<String, String>| {
         map.iter()
@@ -260,11 +325,7 @@ pub fn write_for(
             .collect::<std::collections::BTreeMap<_, _>>()
     };
     let mut kept = others(&old.files);
-    kept.extend(
-        files
-            .iter()
-            .map(|f| (f.path.clone(), sha256(f.contents.as_bytes()))),
-    );
+    kept.extend(files.iter().map(|f| f.path.clone()).zip(hashes));
     let done = Manifest {
         generator: format!("mcpstack {}", env!("CARGO_PKG_VERSION")),
         config: config_name.to_string(),
@@ -288,6 +349,7 @@ pub fn write_for(
             &entries,
             &changes,
             &done,
+            &temps,
         )?;
         None
     };
@@ -304,9 +366,9 @@ pub fn write_for(
     Ok(report)
 }
 
-/// Intent, temporary files, one sync, renames, removals. The caller commits the manifest.
-/// The manifest is written through the same folder handles as the files; `before` is its text
-/// as found, put back if the run fails before any file is replaced.
+/// Intent, one sync, renames, removals; the temporary files are written already. The caller
+/// commits the manifest. The manifest is written through the same folder handles as the files;
+/// `before` is its text as found, put back if the run fails before any file is replaced.
 fn transaction(
     tree: &mut tree::Tree,
     old: &Manifest,
@@ -314,6 +376,7 @@ fn transaction(
     entries: &[Entry],
     changes: &[&Entry],
     done: &Manifest,
+    temps: &[tree::Temp],
 ) -> Result<()> {
     // Through folder handles, the manifest too: each folder is opened (or made) once for the
     // files in it, and nothing is reached through a link, even one swapped in while this runs.
@@ -345,25 +408,24 @@ fn transaction(
         files: ours,
         pending,
     };
-    tree.put(MANIFEST, intent.to_text()?.as_bytes(), 0o644)?;
-    // Nothing was replaced yet: put the old manifest back (best effort; the intent would be
-    // recognised too).
-    let restore = |tree: &mut tree::Tree, err: Error| {
+    if let Err(err) = intent
+        .to_text()
+        .and_then(|text| tree.put(MANIFEST, text.as_bytes(), 0o644))
+    {
+        tree.discard(temps);
+        return Err(err);
+    }
+    // One sync makes the temporary files durable; until a rename, nothing was replaced: on an
+    // error the old manifest is put back (best effort; the intent would be recognised too).
+    if let Err(err) = tree.sync() {
+        tree.discard(temps);
         let _ = match before {
             Some(text) => tree.put(MANIFEST, text.as_bytes(), 0o644),
             None => tree.remove(MANIFEST),
         };
-        err
-    };
-    let written = changes.iter().filter_map(|e| {
-        let contents = e.new?;
-        Some((e.path.as_str(), contents.as_bytes(), mode_for(&e.path)))
-    });
-    let temps = match tree.stage(written) {
-        Ok(temps) => temps,
-        Err(err) => return Err(restore(tree, err)),
-    };
-    tree.persist_all(&temps)?;
+        return Err(err);
+    }
+    tree.persist_all_shared(temps)?;
     for e in changes.iter().filter(|e| e.new.is_none()) {
         tree.remove(&e.path)?;
     }
