@@ -83,6 +83,40 @@ fn wrong_type() {
     );
 }
 
+/// Errors far down a long file are reported at their own key and line: a wrong type (whose key
+/// path a second, tracking read finds, the first read not tracking it), an unknown key and a
+/// syntax error.
+#[test]
+fn errors_far_down_a_long_file_keep_their_key_and_line() {
+    let pad: String = (0..400)
+        .map(|i| format!("# padding line {i:03}\n"))
+        .collect();
+    let wrong = BASE.replace(
+        "command: [python, -m, main]",
+        "command: [python, -m, main]\n    replicas: many",
+    );
+    rejects(
+        &format!("{pad}{wrong}"),
+        "servers.main.replicas",
+        407,
+        "invalid type",
+    );
+    rejects(
+        &format!("{pad}{BASE}    trasport: stdio\n"),
+        "servers.main.trasport",
+        407,
+        "unknown key `trasport`",
+    );
+    let malformed =
+        "version: 1\nname: demo\nservers:\n  main:\n    build: ./servers/main\n   command: x\n";
+    rejects(
+        &format!("{pad}{malformed}"),
+        "servers",
+        406,
+        "did not find expected key",
+    );
+}
+
 #[test]
 fn unsupported_version() {
     rejects(

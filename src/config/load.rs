@@ -167,6 +167,9 @@ fn located_error(file: &Path, text: String, pos: Pos, message: &str, help: &str)
 
 /// Parses `text` as the configuration named `file` in folder `dir`.
 pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Source)> {
+    // The index checks the file's shape (depth, aliases) before the deserializer reads it:
+    // serde_yaml would take far too long on some files the index refuses at once. So the two
+    // reads stay one after the other.
     let (locations, problem) = match Locations::index(&text) {
         Ok(l) => (l, None),
         Err(e) => (Locations::default(), Some(e)),
@@ -188,15 +191,10 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
                 .help("run `mcpstack init` to write a starting configuration")]),
         );
     }
-    let mut unknown = Vec::new();
-    let mut track = serde_path_to_error::Track::new();
-    let de = serde_yaml::Deserializer::from_str(&source.text);
-    let de = serde_path_to_error::Deserializer::new(de, &mut track);
-    let parsed: Result<Config, serde_yaml::Error> =
-        serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p)));
+    let (parsed, unknown) = typed(&source.text);
     let config = match parsed {
         Ok(c) => c,
-        Err(e) => return Err(source.error(vec![type_error(&e, track.path())])),
+        Err((e, path)) => return Err(source.error(vec![type_error(&e, path)])),
     };
     if !unknown.is_empty() {
         let schema = json_schema();
@@ -209,6 +207,29 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
     let mut config = config;
     package_defaults(&mut config, &source);
     Ok((config, source))
+}
+
+/// The typed config, with the keys it does not know; on an error, the path of the key it
+/// failed at.
+type Typed = (
+    std::result::Result<Config, (serde_yaml::Error, serde_path_to_error::Path)>,
+    Vec<KeyPath>,
+);
+
+fn typed(text: &str) -> Typed {
+    let mut unknown = Vec::new();
+    let de = serde_yaml::Deserializer::from_str(text);
+    if let Ok(config) = serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p))) {
+        return (Ok(config), unknown);
+    }
+    // Only a failed read needs the path it failed at: the text is read again, tracking it.
+    let mut unknown = Vec::new();
+    let mut track = serde_path_to_error::Track::new();
+    let de = serde_yaml::Deserializer::from_str(text);
+    let de = serde_path_to_error::Deserializer::new(de, &mut track);
+    let parsed: std::result::Result<Config, serde_yaml::Error> =
+        serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p)));
+    (parsed.map_err(|e| (e, track.path())), unknown)
 }
 
 /// A `package:` server speaks stdio, as `uvx` and `npx` run it, unless `transport` is written.
