@@ -2,6 +2,14 @@ use clap::{CommandFactory, FromArgMatches};
 use mcpstack::cli::{self, color, Cli, Color};
 
 fn main() {
+    // Every allocation of 128 KiB or more gets its own mapping, returned to the system when
+    // freed. Left alone, glibc raises that threshold to the largest block freed, and the large
+    // texts one render thread frees stay in its arena, unusable by the other: ~5 MiB more at
+    // the peak of a large render (BENCHMARKS.md).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // `--color` applies to clap's own errors and help too, so it is read before parsing.
     let choice = color::from_args(&args);

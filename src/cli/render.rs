@@ -81,6 +81,7 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
         report.removed.len(),
         report.unchanged
     ));
+    super::leave(files);
     Ok(0)
 }
 
