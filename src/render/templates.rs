@@ -106,15 +106,9 @@ fn collapse_blank_lines(text: String) -> String {
     let (mut read, mut write, mut blank) = (0, 0, 0);
     while read < bytes.len() {
         let begin = read;
-        let end = bytes[begin..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| begin + i);
+        let end = memchr::memchr(b'\n', &bytes[begin..]).map_or(bytes.len(), |i| begin + i);
         read = end + 1;
-        let line = std::str::from_utf8(&bytes[begin..end])
-            .expect("text split at a newline is still UTF-8")
-            .trim_end()
-            .len();
+        let line = trimmed_len(&bytes[begin..end]);
         if line == 0 {
             blank += 1;
             if blank > 1 {
@@ -138,6 +132,23 @@ fn collapse_blank_lines(text: String) -> String {
         bytes.pop();
     }
     String::from_utf8(bytes).expect("text cut at line ends is still UTF-8")
+}
+
+/// The length of one line of text without its trailing whitespace, as `str::trim_end` counts
+/// it: ASCII spaces are dropped here, and a line that then ends in a byte above ASCII (which
+/// may be the end of Unicode whitespace) is left to `str`.
+fn trimmed_len(line: &[u8]) -> usize {
+    let mut n = line.len();
+    while n > 0 && matches!(line[n - 1], b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r') {
+        n -= 1;
+    }
+    if n > 0 && line[n - 1] >= 0x80 {
+        return std::str::from_utf8(&line[..n])
+            .expect("text split at a newline is still UTF-8")
+            .trim_end()
+            .len();
+    }
+    n
 }
 
 #[cfg(test)]
@@ -165,7 +176,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn collapsing_in_place_is_the_same_as_by_copy(
-            text in "([a{}\u{a0}\u{3000}é ]{0,4}[\n\r\t ]{0,3}){0,12}"
+            text in "([a{}\u{a0}\u{3000}\u{85}\u{2028}é ]{0,4}[\n\r\t\x0b\x0c ]{0,3}){0,12}"
         ) {
             proptest::prop_assert_eq!(collapse_blank_lines(text.clone()), collapsed_by_copy(&text));
         }
