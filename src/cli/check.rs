@@ -4,10 +4,10 @@ use super::{say, Out};
 use crate::config::TlsMode;
 use crate::engine::interpolate;
 use crate::error::{Error, Result};
-use crate::mcp::{all_ok, check, table, CheckOptions, CheckTarget};
+use crate::mcp::{all_ok, check, table, CheckOptions, CheckResult, CheckTarget, Failure};
 use crate::pipeline::{ca_dir, CertOptions, Project};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug, Default)]
 #[command(
@@ -23,6 +23,9 @@ pub struct Args {
     /// Where the stack runs: with `swarm`, the gateway must be a service of the swarm
     #[arg(long, value_enum, default_value_t)]
     pub target: super::engine::DeployTarget,
+    /// How long a gateway that does not listen yet is waited for (`up` has just started it).
+    #[arg(skip)]
+    pub settle: Duration,
 }
 
 /// The token to present: the flag, `MCP_GATEWAY_TOKEN`, else the first token the gateway reads.
@@ -64,6 +67,12 @@ fn resolve(project: &Project) -> Option<(String, SocketAddr)> {
     })
 }
 
+/// Whether every failure is a gateway that does not listen yet.
+fn not_listening_yet(results: &[CheckResult]) -> bool {
+    let mut failures = results.iter().flat_map(|r| &r.failures).peekable();
+    failures.peek().is_some() && failures.all(Failure::not_listening_yet)
+}
+
 pub fn run(
     project: &Project,
     args: &Args,
@@ -91,7 +100,14 @@ pub fn run(
     };
     let targets = CheckTarget::from_stack(&project.stack);
     let rt = tokio::runtime::Runtime::new().map_err(|e| Error::Other(e.into()))?;
-    let results = rt.block_on(check(&targets, &opts));
+    let start = Instant::now();
+    let results = loop {
+        let results = rt.block_on(check(&targets, &opts));
+        if !not_listening_yet(&results) || start.elapsed() >= args.settle {
+            break results;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
     say(&table(&results));
     if all_ok(&results) {
         out.info(format!(

@@ -238,6 +238,8 @@ fn check_after_up(project: &Project, caroot: Option<std::path::PathBuf>, out: &O
         project,
         &super::check::Args {
             timeout: 10,
+            // The gateway may have started a moment ago: nginx may not listen yet.
+            settle: std::time::Duration::from_secs(20),
             ..Default::default()
         },
         caroot,

@@ -76,6 +76,27 @@ impl fmt::Display for Failure {
     }
 }
 
+impl Failure {
+    /// Whether the gateway was not answering yet: a connection refused, reset or closed before
+    /// the first step had an answer. A gateway that has just started does that until nginx
+    /// listens (a published port may accept before the container does); a wrong certificate,
+    /// a name that does not resolve or any HTTP answer is not this.
+    pub fn not_listening_yet(&self) -> bool {
+        let McpError::Transport(text) = &self.error else {
+            return false;
+        };
+        matches!(self.step, Step::Initialize | Step::Stream)
+            && [
+                "onnection refused",
+                "onnection reset",
+                "handshake eof",
+                "connection closed",
+            ]
+            .iter()
+            .any(|t| text.contains(t))
+    }
+}
+
 /// What to look at, for the failures where that is clear.
 pub(crate) fn hint(e: &McpError, opts: &CheckOptions) -> Option<String> {
     match e {
@@ -99,5 +120,49 @@ pub(crate) fn hint(e: &McpError, opts: &CheckOptions) -> Option<String> {
             Some("is the gateway running?".into())
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(step: Step, error: McpError) -> Failure {
+        Failure {
+            server: "s".into(),
+            step,
+            error,
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn only_a_gateway_that_does_not_answer_yet_is_not_listening_yet() {
+        let transport = |t: &str| McpError::Transport(t.into());
+        for text in [
+            "could not connect: tcp connect error: Connection refused (os error 111)",
+            "could not connect: Connection reset by peer (os error 104)",
+            "could not connect: tls handshake eof",
+            "connection closed before message completed",
+        ] {
+            assert!(failure(Step::Initialize, transport(text)).not_listening_yet());
+            assert!(failure(Step::Stream, transport(text)).not_listening_yet());
+            // Past the first step the gateway did answer: something else broke.
+            assert!(!failure(Step::ToolsList, transport(text)).not_listening_yet());
+        }
+        for text in [
+            "could not connect: invalid peer certificate: UnknownIssuer",
+            "could not connect: dns error: failed to lookup address information",
+        ] {
+            assert!(!failure(Step::Initialize, transport(text)).not_listening_yet());
+        }
+        let bad_gateway = McpError::Status {
+            status: "502 Bad Gateway".into(),
+            code: 502,
+            body: String::new(),
+        };
+        assert!(!failure(Step::Initialize, bad_gateway).not_listening_yet());
+        let late = McpError::Timeout(std::time::Duration::from_secs(1));
+        assert!(!failure(Step::Initialize, late).not_listening_yet());
     }
 }
