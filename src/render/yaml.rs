@@ -388,8 +388,48 @@ macro_rules! unsupported {
     };
 }
 
-macro_rules! integers {
-    ($($name:ident($ty:ty);)*) => {
+/// Strings, characters and unit variants through `$text`; booleans and integers as they
+/// display; a newtype struct as what it holds; a tagged enum is left to serde_yaml.
+macro_rules! scalars {
+    ($text:ident) => {
+        fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
+            self.$text(v)
+        }
+        fn serialize_char(self, v: char) -> Result<(), Unsupported> {
+            self.$text(v.encode_utf8(&mut [0; 4]))
+        }
+        fn serialize_unit_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            v: &'static str,
+        ) -> Result<(), Unsupported> {
+            self.$text(v)
+        }
+        fn serialize_newtype_struct<T: ?Sized + Serialize>(
+            self,
+            _: &'static str,
+            v: &T,
+        ) -> Result<(), Unsupported> {
+            v.serialize(self)
+        }
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), Unsupported> {
+            Err(Unsupported)
+        }
+        scalars! {
+            display serialize_bool(bool);
+            serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+            serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32);
+            serialize_u64(u64); serialize_u128(u128);
+        }
+    };
+    (display $($name:ident($ty:ty);)*) => {
         $(fn $name(self, v: $ty) -> Result<(), Unsupported> {
             self.display(v)
         })*
@@ -407,35 +447,7 @@ impl<'w, 'a> ser::Serializer for Key<'w, 'a> {
     type SerializeStruct = ser::Impossible<(), Unsupported>;
     type SerializeStructVariant = ser::Impossible<(), Unsupported>;
 
-    fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
-        self.text(v)
-    }
-    fn serialize_char(self, v: char) -> Result<(), Unsupported> {
-        self.text(v.encode_utf8(&mut [0; 4]))
-    }
-    fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
-        self.display(v)
-    }
-    integers! {
-        serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
-        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32);
-        serialize_u64(u64); serialize_u128(u128);
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        v: &'static str,
-    ) -> Result<(), Unsupported> {
-        self.text(v)
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<(), Unsupported> {
-        v.serialize(self)
-    }
+    scalars!(text);
     unsupported! {
         serialize_f32(f32) -> ();
         serialize_f64(f64) -> ();
@@ -452,15 +464,6 @@ impl<'w, 'a> ser::Serializer for Key<'w, 'a> {
         serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
     fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<(), Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Unsupported> {
         Err(Unsupported)
     }
 }
@@ -496,20 +499,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     type SerializeStruct = Self;
     type SerializeStructVariant = ser::Impossible<(), Unsupported>;
 
-    fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
-        self.string(v)
-    }
-    fn serialize_char(self, v: char) -> Result<(), Unsupported> {
-        self.string(v.encode_utf8(&mut [0; 4]))
-    }
-    fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
-        self.display(v)
-    }
-    integers! {
-        serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
-        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32);
-        serialize_u64(u64); serialize_u128(u128);
-    }
+    scalars!(string);
     fn serialize_none(self) -> Result<(), Unsupported> {
         self.scalar("null");
         Ok(())
@@ -519,21 +509,6 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         Ok(())
     }
     fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<(), Unsupported> {
-        v.serialize(self)
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        v: &'static str,
-    ) -> Result<(), Unsupported> {
-        self.string(v)
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<(), Unsupported> {
         v.serialize(self)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self, Unsupported> {
@@ -563,15 +538,6 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         serialize_unit_struct(&'static str) -> ();
         serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
         serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Unsupported> {
-        Err(Unsupported)
     }
 }
 
