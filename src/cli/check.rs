@@ -67,10 +67,13 @@ fn resolve(project: &Project) -> Option<(String, SocketAddr)> {
     })
 }
 
-/// Whether every failure is a gateway that does not listen yet.
+/// Whether something failed, and every failure is a gateway that does not listen yet.
 fn not_listening_yet(results: &[CheckResult]) -> bool {
-    let mut failures = results.iter().flat_map(|r| &r.failures).peekable();
-    failures.peek().is_some() && failures.all(Failure::not_listening_yet)
+    !all_ok(results)
+        && results
+            .iter()
+            .flat_map(|r| &r.failures)
+            .all(Failure::not_listening_yet)
 }
 
 pub fn run(
