@@ -222,16 +222,12 @@ pub fn render(stack: &Stack) -> Result<String> {
         )]),
         volumes,
     };
-    let mut body = String::new();
-    super::yaml::write(&mut body, &compose)?;
-    // The typed file is not needed once written out; the largest renders hold little at once.
-    drop(compose);
     let mut out = format!(
         "{}# Project `{name}`: docker compose -p {name} --profile production up -d\n# (or `--profile dev`; add `--profile monitoring` for dashboards). Copy .env.example to .env\n# beside this file first: it names the project and holds the secrets, none of which is written here.\n",
         header(stack, "#"),
         name = stack.name
     );
-    super::yaml11::quote_for_yaml11_into(&mut out, &body);
+    super::yaml::write_yaml11(&mut out, &compose)?;
     Ok(out)
 }
 

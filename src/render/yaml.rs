@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 /// Appends `value` to `out` as serde_yaml's `to_string` would write it.
 pub fn write(out: &mut String, value: &impl Serialize) -> Result<(), serde_yaml::Error> {
     let start = out.len();
-    if fast(out, value).is_ok() {
+    if fast(out, value, false).is_ok() {
         return Ok(());
     }
     out.truncate(start);
@@ -22,12 +22,27 @@ pub fn write(out: &mut String, value: &impl Serialize) -> Result<(), serde_yaml:
     Ok(())
 }
 
-/// This module's writer alone: `Err` where it leaves the document to serde_yaml.
-fn fast(out: &mut String, value: &impl Serialize) -> Result<(), Unsupported> {
+/// Appends `value` to `out` as `write` would, with the plain scalars a YAML 1.1 reader would
+/// not read as strings quoted (`super::yaml11`): in one pass where this writer writes the
+/// document, else serde_yaml's text quoted afterwards.
+pub fn write_yaml11(out: &mut String, value: &impl Serialize) -> Result<(), serde_yaml::Error> {
+    let start = out.len();
+    if fast(out, value, true).is_ok() {
+        return Ok(());
+    }
+    out.truncate(start);
+    super::yaml11::quote_for_yaml11_into(out, &serde_yaml::to_string(value)?);
+    Ok(())
+}
+
+/// This module's writer alone: `Err` where it leaves the document to serde_yaml. With
+/// `yaml11`, a plain scalar YAML 1.1 reads as something else is single-quoted.
+fn fast(out: &mut String, value: &impl Serialize, yaml11: bool) -> Result<(), Unsupported> {
     let mut writer = Writer {
         out,
         slot: Slot::Root,
         frames: Vec::new(),
+        yaml11,
     };
     value.serialize(&mut writer)
 }
@@ -94,6 +109,8 @@ struct Writer<'a> {
     /// The slot of the next node.
     slot: Slot,
     frames: Vec<Frame>,
+    /// Quote plain scalars a YAML 1.1 reader would not read as strings.
+    yaml11: bool,
 }
 
 impl Writer<'_> {
@@ -145,6 +162,10 @@ impl Writer<'_> {
             self.out.push(' ');
         }
         match (style, self.slot) {
+            // Such a scalar has no quote in it: `'v'` is all the quoting it needs.
+            (Style::Plain, _) if self.yaml11 && super::yaml11::is_yaml11_special(v) => {
+                push_quoted(self.out, v)
+            }
             (Style::Plain, _) => self.out.push_str(v),
             (Style::Quoted, _) => push_quoted(self.out, v),
             (Style::Double, _) => push_double_quoted(self.out, v),
@@ -160,7 +181,13 @@ impl Writer<'_> {
 }
 
 fn push_spaces(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 fn push_quoted(out: &mut String, v: &str) {
@@ -615,7 +642,7 @@ impl ser::SerializeStruct for &mut Writer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{fast, style, write, Style};
+    use super::{fast, style, write, write_yaml11, Style};
     use proptest::prelude::*;
     use serde::Serialize;
     use std::collections::BTreeMap;
@@ -691,6 +718,13 @@ mod tests {
                 "+.5",
                 "-.5",
                 "1_000",
+                "1:20",
+                "-1:20",
+                "10:00:59.5",
+                "=",
+                "<<",
+                "Y",
+                "n",
                 "a\nb",
                 "tab\there",
                 "caf\u{e9}",
@@ -725,12 +759,26 @@ mod tests {
         fn writes_what_serde_yaml_writes(doc in node()) {
             let expected = serde_yaml::to_string(&doc).unwrap();
             let mut own = String::new();
-            if fast(&mut own, &doc).is_ok() {
+            if fast(&mut own, &doc, false).is_ok() {
                 prop_assert_eq!(&own, &expected);
             }
             let mut out = String::from("# header\n");
             write(&mut out, &doc).unwrap();
             prop_assert_eq!(out, format!("# header\n{expected}"));
+        }
+
+        /// Quoting for YAML 1.1 while writing gives the text that quoting serde_yaml's output
+        /// afterwards gives, whichever writer writes the document.
+        #[test]
+        fn yaml11_quoting_while_writing_is_quoting_afterwards(doc in node()) {
+            let mut expected = String::from("# header: yes\n");
+            super::super::yaml11::quote_for_yaml11_into(
+                &mut expected,
+                &serde_yaml::to_string(&doc).unwrap(),
+            );
+            let mut out = String::from("# header: yes\n");
+            write_yaml11(&mut out, &doc).unwrap();
+            prop_assert_eq!(out, expected);
         }
 
         /// Every ASCII string is written here as serde_yaml writes it, as a value in a mapping
@@ -745,7 +793,7 @@ mod tests {
             let mut own = String::new();
             match style(&s) {
                 Ok(_) => {
-                    prop_assert!(fast(&mut own, &values).is_ok());
+                    prop_assert!(fast(&mut own, &values, false).is_ok());
                     prop_assert_eq!(&own, &serde_yaml::to_string(&values).unwrap());
                 }
                 Err(_) => prop_assert!(s.starts_with([' ', '\n']) || s.ends_with("\n\n")),
@@ -753,7 +801,7 @@ mod tests {
             if matches!(style(&s), Ok(Style::Plain | Style::Quoted)) && !s.starts_with('!') {
                 let keys = BTreeMap::from([(s.clone(), 1), ("other".to_string(), 2)]);
                 let mut own = String::new();
-                prop_assert!(fast(&mut own, &keys).is_ok());
+                prop_assert!(fast(&mut own, &keys, false).is_ok());
                 prop_assert_eq!(own, serde_yaml::to_string(&keys).unwrap());
             }
         }
@@ -791,6 +839,27 @@ mod tests {
         assert!(style("caf\u{e9}").is_err());
     }
 
+    /// The Compose file's quoting for YAML 1.1 readers is done by this writer itself: values
+    /// and items, never keys or block contents.
+    #[test]
+    fn yaml11_specials_are_quoted_by_this_writer() {
+        let doc = BTreeMap::from([
+            ("on", Node::Text("yes".into())),
+            (
+                "items",
+                Node::List(vec![Node::Text("off".into()), Node::Text("x".into())]),
+            ),
+            ("time", Node::Text("1:20".into())),
+            ("script", Node::Text("a: on\nb\n".into())),
+        ]);
+        let mut out = String::new();
+        assert!(fast(&mut out, &doc, true).is_ok());
+        assert_eq!(
+            out,
+            "items:\n- 'off'\n- x\non: 'yes'\nscript: |\n  a: on\n  b\ntime: '1:20'\n"
+        );
+    }
+
     #[test]
     fn what_is_left_to_serde_yaml_is_still_written() {
         #[derive(Serialize)]
@@ -802,7 +871,7 @@ mod tests {
             ("name", Node::Text("caf\u{e9}".into())),
         ]);
         let mut out = String::new();
-        assert!(fast(&mut out, &doc).is_err());
+        assert!(fast(&mut out, &doc, false).is_err());
         let mut out = String::new();
         write(&mut out, &doc).unwrap();
         assert_eq!(out, serde_yaml::to_string(&doc).unwrap());

@@ -21,9 +21,9 @@ pub fn quote_for_yaml11_into(out: &mut String, text: &str) {
             }
             block = None;
         }
-        let (head, value) = split_value(body);
+        let (head, value, column) = split_value(body);
         if value.starts_with('|') || value.starts_with('>') {
-            block = Some(indent);
+            block = Some(column);
         }
         if !value.is_empty() && is_yaml11_special(value) {
             out.push_str(head);
@@ -37,29 +37,55 @@ pub fn quote_for_yaml11_into(out: &mut String, text: &str) {
     }
 }
 
-/// Splits `  key: value` or `  - value` into the part before the value and the value.
-fn split_value(line: &str) -> (&str, &str) {
+/// Splits `  key: value` or `  - value` into the part before the value and the value, with
+/// the column of the node the value belongs to (the key's, or the item's dash): a block
+/// scalar's lines are indented deeper than it.
+fn split_value(line: &str) -> (&str, &str, usize) {
     let mut rest = line.trim_start();
+    let mut item = None;
     while let Some(r) = rest.strip_prefix("- ") {
+        item = Some(line.len() - rest.len());
         rest = r;
     }
     let start = line.len() - rest.len();
-    // A plain key: serde_yaml quotes keys that need it, and a plain key has no `: `.
-    if !rest.starts_with(['\'', '"']) {
-        if let Some(i) = rest.find(": ") {
-            let value = &rest[i + 2..];
-            return (&line[..start + i + 2], value);
+    // A plain key has no `: ` (serde_yaml quotes keys that need it); a quoted one ends at its
+    // closing quote.
+    let key = match rest.as_bytes().first() {
+        Some(b'\'') => quoted_len(rest, b'\''),
+        Some(b'"') => quoted_len(rest, b'"'),
+        _ => rest
+            .find(": ")
+            .or_else(|| rest.ends_with(':').then(|| rest.len() - 1)),
+    };
+    match key.map(|k| &rest[k..]) {
+        Some(":") => (line, "", start),
+        Some(after) if after.starts_with(": ") => {
+            let head = start + rest.len() - after.len() + 2;
+            (&line[..head], &line[head..], start)
         }
-        if rest.ends_with(':') {
-            return (line, "");
+        _ => (&line[..start], rest, item.unwrap_or(start)),
+    }
+}
+
+/// The length of the quoted scalar `text` starts with, quotes included (`''` inside single
+/// quotes and `\\x` inside double quotes are escapes), or `None` if it does not end on this line.
+fn quoted_len(text: &str, quote: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
         }
     }
-    (&line[..start], rest)
+    None
 }
 
 /// A plain scalar that YAML 1.1 reads as a boolean, a null, a number with `_` or a
 /// base-60 number, or a merge/value key.
-fn is_yaml11_special(v: &str) -> bool {
+pub(super) fn is_yaml11_special(v: &str) -> bool {
     const WORDS: &[&str] = &[
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
         "OFF", "=", "<<",
@@ -101,12 +127,12 @@ mod tests {
 
     #[test]
     fn quotes_yaml11_specials_only() {
-        let text = "a:\n  B: yes\n  C: 'no'\n  D: 1:20\n  E: 1_000\n  F: yesterday\n  G: 8000\n  H: 127.0.0.1:8000:8000\n  I: 10:00:59.5\n  - on\n  - x\nscript: |-\n  k: on\n  - off\nz: Off\n";
+        let text = "a:\n  B: yes\n  C: 'no'\n  D: 1:20\n  E: 1_000\n  F: yesterday\n  G: 8000\n  H: 127.0.0.1:8000:8000\n  I: 10:00:59.5\n  - on\n  - x\nscript: |-\n  k: on\n  - off\nz: Off\n'': yes\n'a''b': no\n\"x\\\": \": on\n'k': 'on'\n- - |-\n    a\n  - 1_000\n- s: |\n    on\n  t: off\n";
         let mut out = String::from("# header: yes\n");
         quote_for_yaml11_into(&mut out, text);
         assert_eq!(
             out,
-            "# header: yes\na:\n  B: 'yes'\n  C: 'no'\n  D: '1:20'\n  E: '1_000'\n  F: yesterday\n  G: 8000\n  H: 127.0.0.1:8000:8000\n  I: '10:00:59.5'\n  - 'on'\n  - x\nscript: |-\n  k: on\n  - off\nz: 'Off'\n"
+            "# header: yes\na:\n  B: 'yes'\n  C: 'no'\n  D: '1:20'\n  E: '1_000'\n  F: yesterday\n  G: 8000\n  H: 127.0.0.1:8000:8000\n  I: '10:00:59.5'\n  - 'on'\n  - x\nscript: |-\n  k: on\n  - off\nz: 'Off'\n'': 'yes'\n'a''b': 'no'\n\"x\\\": \": 'on'\n'k': 'on'\n- - |-\n    a\n  - '1_000'\n- s: |\n    on\n  t: 'off'\n"
         );
     }
 }
