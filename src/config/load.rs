@@ -167,9 +167,14 @@ fn located_error(file: &Path, text: String, pos: Pos, message: &str, help: &str)
 
 /// Parses `text` as the configuration named `file` in folder `dir`.
 pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Source)> {
-    // The index checks the file's shape (depth, aliases) before the deserializer reads it:
-    // serde_yaml would take far too long on some files the index refuses at once. So the two
-    // reads stay one after the other.
+    // serde_yaml takes far too long on some files the index refuses at once (deep flow
+    // collections), so its result is used only once the index has accepted the file. For a
+    // large file it reads on a thread of its own meanwhile; for a refused one that thread is
+    // left to finish or to end with the process (which exits on the error), unread.
+    let typed_ahead = (text.len() > AHEAD_BYTES).then(|| {
+        let text = text.clone();
+        std::thread::spawn(move || typed(&text))
+    });
     let (locations, problem) = match Locations::index(&text) {
         Ok(l) => (l, None),
         Err(e) => (Locations::default(), Some(e)),
@@ -191,7 +196,12 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
                 .help("run `mcpstack init` to write a starting configuration")]),
         );
     }
-    let (parsed, unknown) = typed(&source.text);
+    let (parsed, unknown) = match typed_ahead {
+        Some(read) => read
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        None => typed(&source.text),
+    };
     let config = match parsed {
         Ok(c) => c,
         Err((e, path)) => return Err(source.error(vec![type_error(&e, path)])),
@@ -208,6 +218,10 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
     package_defaults(&mut config, &source);
     Ok((config, source))
 }
+
+/// A configuration this large is read by serde_yaml on a second thread while it is indexed
+/// (a thread costs tens of microseconds; reading a kilobyte a few).
+const AHEAD_BYTES: usize = 16 * 1024;
 
 /// The typed config, with the keys it does not know; on an error, the path of the key it
 /// failed at.

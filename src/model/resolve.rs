@@ -11,6 +11,9 @@ pub fn dockerfile_path(name: &str) -> String {
     format!("build/{name}/Dockerfile")
 }
 
+/// From this many servers their components are made on two threads.
+const PARALLEL_SERVERS: usize = 64;
+
 pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
     let python_set = source
         .locations
@@ -20,10 +23,20 @@ pub fn resolve(c: &Config, facts: &Facts, source: &Source) -> Stack {
         python: python_set.then_some(c.images.python.as_str()),
         python_default: &c.images.python,
     };
-    let mut components: Vec<Component> = Vec::new();
-    for (name, s) in &c.servers {
-        components.push(server(c, &images, name, s, facts.builds.get(name)));
-    }
+    // Each server's component is its own: a large stack makes them on two threads.
+    let servers: Vec<_> = c.servers.iter().collect();
+    let (first, second) = servers.split_at(servers.len() / 2);
+    let make = |half: &[(&String, &config::Server)]| -> Vec<Component> {
+        half.iter()
+            .map(|(name, s)| server(c, &images, name, s, facts.builds.get(*name)))
+            .collect()
+    };
+    let (mut components, rest) = crate::parallel::join(
+        servers.len() >= PARALLEL_SERVERS,
+        || make(first),
+        || make(second),
+    );
+    components.extend(rest);
     for (name, s) in &c.services {
         components.push(service(c, &images, name, s, facts.builds.get(name)));
     }
