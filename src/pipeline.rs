@@ -72,6 +72,22 @@ impl Project {
         )?)
     }
 
+    /// One target's files, part by part, each handed to `each` as soon as it is made (see
+    /// `render::render_each`): `render` writes them while the rest is rendered.
+    pub fn render_into(
+        &self,
+        target: render::Target,
+        each: &(dyn Fn(Vec<File>) -> Result<()> + Sync),
+    ) -> Result<()> {
+        let templates = self.templates()?;
+        match target {
+            render::Target::Compose => render::render_each(&self.stack, &templates, each).map(drop),
+            render::Target::Kubernetes => {
+                each(render::kubernetes::render(&self.stack, &templates)?)
+            }
+        }
+    }
+
     /// Warnings formatted for the terminal.
     pub fn warning_text(&self) -> Vec<String> {
         let name = self.source.file.display().to_string();

@@ -24,7 +24,6 @@ pub struct Args {
 }
 
 pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
-    let files = project.render_target(args.target)?;
     if args.target == Target::Kubernetes && !out.quiet {
         for note in crate::render::kubernetes::notes(&project.stack) {
             super::color::warning(&note);
@@ -33,6 +32,7 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
     let dir = project.output_dir();
     let shown = display_dir(project);
     if args.check || args.diff {
+        let files = project.render_target(args.target)?;
         let entries = output::plan_for(&dir, &files, args.target)?;
         let changed: Vec<_> = entries
             .iter()
@@ -60,12 +60,12 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
     }
     // The certificate is made after the files: refuse a link there before writing anything.
     project.refuse_cert_links()?;
-    let report = output::write_for(
+    let (report, files) = output::write_parts(
         &dir,
         &project.stack.config_file,
-        &files,
         args.force,
         args.target,
+        |each| project.render_into(args.target, each),
     )?;
     for f in &report.written {
         if out.verbose {

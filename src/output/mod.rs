@@ -19,7 +19,7 @@ pub use tree::{check as refuse_links, on_wait, read};
 use crate::error::{Error, Result};
 use crate::render::{File, Target};
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What one path needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,38 +126,53 @@ fn plan_with<'a>(
     target: Target,
 ) -> Result<Vec<Entry<'a>>> {
     let mut entries = Vec::new();
-    let rendered: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for f in files {
-        let rel = manifest::normalise(&f.path)
-            .filter(|rel| *rel == f.path)
-            .ok_or_else(|| anyhow::anyhow!("renderer produced an unsafe path `{}`", f.path))?;
-        // The whole old text is read only for a file that changes (its hash and diff need it).
-        let old = match tree.same(&rel, f.contents.as_bytes())? {
-            Some(true) => {
-                entries.push(Entry {
-                    path: rel,
-                    state: State::UpToDate,
-                    old: None,
-                    new: None,
-                });
-                continue;
-            }
-            Some(false) => tree.read(&rel)?,
-            None => None,
-        };
-        let state = match &old {
-            None => State::Missing,
-            Some(text) if manifest.is_ours(&rel, text) => State::Stale,
-            Some(_) => State::HandEdited,
-        };
-        let new = Some(f.contents.as_str());
-        entries.push(Entry {
-            path: rel,
-            state,
-            old,
-            new,
-        });
+        entries.push(plan_file(tree, f, manifest)?);
     }
+    let rendered: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    entries.extend(plan_orphans(tree, manifest, &rendered, target)?);
+    Ok(entries)
+}
+
+/// What the rendered file `f` needs.
+fn plan_file<'a>(tree: &mut tree::Tree, f: &'a File, manifest: &Manifest) -> Result<Entry<'a>> {
+    let rel = manifest::normalise(&f.path)
+        .filter(|rel| *rel == f.path)
+        .ok_or_else(|| anyhow::anyhow!("renderer produced an unsafe path `{}`", f.path))?;
+    // The whole old text is read only for a file that changes (its hash and diff need it).
+    let old = match tree.same(&rel, f.contents.as_bytes())? {
+        Some(true) => {
+            return Ok(Entry {
+                path: rel,
+                state: State::UpToDate,
+                old: None,
+                new: None,
+            })
+        }
+        Some(false) => tree.read(&rel)?,
+        None => None,
+    };
+    let state = match &old {
+        None => State::Missing,
+        Some(text) if manifest.is_ours(&rel, text) => State::Stale,
+        Some(_) => State::HandEdited,
+    };
+    Ok(Entry {
+        path: rel,
+        state,
+        old,
+        new: Some(f.contents.as_str()),
+    })
+}
+
+/// The target's files the manifest lists that were not `rendered` and are still there.
+fn plan_orphans(
+    tree: &mut tree::Tree,
+    manifest: &Manifest,
+    rendered: &HashSet<&str>,
+    target: Target,
+) -> Result<Vec<Entry<'static>>> {
+    let mut entries = Vec::new();
     for path in manifest.paths() {
         if !target.owns(path) || rendered.contains(path.as_str()) {
             continue;
@@ -274,14 +289,7 @@ fn stage<'a>(dir: &'a Path, files: &'a [File], force: bool, target: Target) -> R
     tree.lock()?;
     let (old, old_text) = manifest::read(&mut tree)?;
     let entries = plan_with(&mut tree, files, &old, target)?;
-    let edited: Vec<String> = entries
-        .iter()
-        .filter(|e| matches!(e.state, State::HandEdited | State::OrphanEdited))
-        .map(|e| dir.join(&e.path).display().to_string())
-        .collect();
-    if !edited.is_empty() && !force {
-        return Err(Error::HandEdited { files: edited });
-    }
+    refuse_hand_edits(dir, &entries, force)?;
     tree.clean_temps();
     let written: Vec<_> = entries
         .iter()
@@ -299,6 +307,183 @@ fn stage<'a>(dir: &'a Path, files: &'a [File], force: bool, target: Target) -> R
         entries,
         temps,
     })
+}
+
+/// Refuses files edited by hand (unless `force`), naming each.
+fn refuse_hand_edits(dir: &Path, entries: &[Entry], force: bool) -> Result<()> {
+    let edited: Vec<String> = entries
+        .iter()
+        .filter(|e| matches!(e.state, State::HandEdited | State::OrphanEdited))
+        .map(|e| dir.join(&e.path).display().to_string())
+        .collect();
+    if !edited.is_empty() && !force {
+        return Err(Error::HandEdited { files: edited });
+    }
+    Ok(())
+}
+
+/// Writes a render as its parts come, under the rules of `write_for`, whose result it gives
+/// (with the files, in path order). The output folder is locked and its manifest read first;
+/// `render` hands each part to the function it is given, on whichever thread made it, and the
+/// part is planned, hashed and written to temporary names at once, while the next is rendered.
+/// When every part is in, orphans and hand edits are found and the whole is committed as
+/// `write_for` commits it: until then nothing the user sees has changed. On an error (the
+/// render's or a write's) the temporary files are removed, and so are the folders this run
+/// made for them, the output folder included.
+pub fn write_parts(
+    dir: &Path,
+    config_name: &str,
+    force: bool,
+    target: Target,
+    render: impl FnOnce(&(dyn Fn(Vec<File>) -> Result<()> + Sync)) -> Result<()>,
+) -> Result<(Report, Vec<File>)> {
+    let missing = missing_folders(dir);
+    let mut tree = tree::Tree::new(dir);
+    let opened = (|| {
+        tree.lock()?;
+        let (old, old_text) = manifest::read(&mut tree)?;
+        tree.clean_temps();
+        let share = tree.share()?;
+        Ok::<_, Error>((old, old_text, share))
+    })();
+    let (old, old_text, share) = match opened {
+        Ok(opened) => opened,
+        Err(e) => {
+            give_up(&mut tree, &[], &[], &missing);
+            return Err(e);
+        }
+    };
+    let taken = std::sync::Mutex::new(Vec::new());
+    let made = std::sync::Mutex::new(Vec::new());
+    let rendered = render(&|files| {
+        let mut part = share.tree()?;
+        let result = take(&mut part, &old, force, files);
+        lock(&made).extend(part.made_dirs());
+        lock(&taken).push(result?);
+        Ok(())
+    });
+    let (taken, made) = (into_inner(taken), into_inner(made));
+    // Every file in path order, as `write_for` has them.
+    let mut temps = Vec::new();
+    let mut rows = Vec::new();
+    for t in taken {
+        temps.extend(t.temps);
+        rows.extend(t.files.into_iter().zip(t.planned).zip(t.hashes));
+    }
+    if let Err(e) = rendered {
+        give_up(&mut tree, &temps, &made, &missing);
+        return Err(e);
+    }
+    rows.sort_by(|((a, _), _), ((b, _), _)| a.path.cmp(&b.path));
+    temps.sort_by(|a, b| a.rel().cmp(b.rel()));
+    let (mut files, mut planned, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
+    for ((file, plan), hash) in rows {
+        files.push(file);
+        planned.push(plan);
+        hashes.push(hash);
+    }
+    let mut entries: Vec<Entry> = planned
+        .into_iter()
+        .zip(&files)
+        .map(|((path, state, old), f)| Entry {
+            new: (state != State::UpToDate).then_some(f.contents.as_str()),
+            path,
+            state,
+            old,
+        })
+        .collect();
+    let rendered: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let checked = plan_orphans(&mut tree, &old, &rendered, target).and_then(|orphans| {
+        entries.extend(orphans);
+        refuse_hand_edits(dir, &entries, force)
+    });
+    if let Err(e) = checked {
+        give_up(&mut tree, &temps, &made, &missing);
+        return Err(e);
+    }
+    let staged = Staged {
+        tree,
+        old,
+        old_text,
+        entries,
+        temps,
+    };
+    let report = commit(staged, config_name, &files, hashes, target)?;
+    Ok((report, files))
+}
+
+/// One part of a render, planned, hashed and written to temporary names by `write_parts`.
+struct Taken {
+    files: Vec<File>,
+    /// Each file's path, state and old text (see `Entry`).
+    planned: Vec<(String, State, Option<String>)>,
+    hashes: Vec<String>,
+    temps: Vec<tree::Temp>,
+}
+
+/// Plans `files`, writes those that change to temporary names (not a file edited by hand,
+/// unless `force`: the render is refused then) and hashes them all. On an error, the
+/// temporary files written are removed.
+fn take(tree: &mut tree::Tree, old: &Manifest, force: bool, files: Vec<File>) -> Result<Taken> {
+    let mut planned = Vec::with_capacity(files.len());
+    let mut hashes = Vec::with_capacity(files.len());
+    let mut temps = Vec::new();
+    for f in &files {
+        let step = plan_file(tree, f, old).and_then(|e| {
+            if e.new.is_some() && (force || e.state != State::HandEdited) {
+                let temp = tree.write_temp(&e.path, f.contents.as_bytes(), mode_for(&e.path))?;
+                temps.push(match e.state {
+                    State::Missing => temp.was_free(),
+                    _ => temp,
+                });
+            }
+            Ok((e.path, e.state, e.old))
+        });
+        match step {
+            Ok(plan) => planned.push(plan),
+            Err(e) => {
+                tree.discard(&temps);
+                return Err(e);
+            }
+        }
+        hashes.push(sha256(f.contents.as_bytes()));
+    }
+    Ok(Taken {
+        files,
+        planned,
+        hashes,
+        temps,
+    })
+}
+
+/// Undoes a `write_parts` that will not commit: its temporary files, the folders it made for
+/// them, and the output folder and its parents if it made them (each only if empty).
+fn give_up(tree: &mut tree::Tree, temps: &[tree::Temp], made: &[String], missing: &[PathBuf]) {
+    tree.discard(temps);
+    tree.unmake(made);
+    for folder in missing {
+        let _ = std::fs::remove_dir(folder);
+    }
+}
+
+/// The output folder and those of its parents that do not exist, the deepest first.
+fn missing_folders(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .take_while(|p| {
+            matches!(std::fs::symlink_metadata(p), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+        })
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn into_inner<T>(m: std::sync::Mutex<T>) -> T {
+    m.into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Records the new hashes, moves the staged files into place, removes the target's orphans,
@@ -481,5 +666,130 @@ mod tests {
         assert!(err.to_string().contains("is a symbolic link"), "{err}");
         assert!(!outside.join("key").exists());
         assert_eq!(std::fs::read_dir(root.join("certs")).unwrap().count(), 1);
+    }
+
+    fn file(path: &str, contents: &str) -> File {
+        File {
+            path: path.into(),
+            contents: contents.into(),
+        }
+    }
+
+    /// Every path under `dir` (folders too), relative, sorted.
+    fn listing(dir: &Path) -> Vec<String> {
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                out.push(p.strip_prefix(root).unwrap().display().to_string());
+                if p.is_dir() {
+                    walk(root, &p, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(dir, dir, &mut out);
+        out.sort();
+        out
+    }
+
+    /// Parts handed from two threads land as one render: every file, in path order, in the
+    /// manifest; and a second render of the same parts changes nothing.
+    #[test]
+    fn parts_written_as_they_come_make_one_render() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let parts = || {
+            vec![
+                vec![file("b/two.conf", "2"), file("b/c/three.sh", "3")],
+                vec![file("one.yaml", "1")],
+            ]
+        };
+        let render = |each: &(dyn Fn(Vec<File>) -> Result<()> + Sync)| {
+            std::thread::scope(|s| {
+                let mut parts = parts().into_iter();
+                let first = parts.next().unwrap();
+                let other = s.spawn(move || each(first));
+                parts.try_for_each(each)?;
+                other.join().unwrap()
+            })
+        };
+        let (report, files) =
+            write_parts(&root, "mcp-stack.yaml", false, Target::Compose, render).unwrap();
+        assert_eq!(report.written, ["b/c/three.sh", "b/two.conf", "one.yaml"]);
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["b/c/three.sh", "b/two.conf", "one.yaml"]);
+        assert_eq!(
+            std::fs::read_to_string(root.join("b/c/three.sh")).unwrap(),
+            "3"
+        );
+        assert_eq!(mode(&root.join("b/c/three.sh")), 0o755);
+        let (manifest, _) = manifest::read(&mut tree::Tree::new(&root)).unwrap();
+        assert_eq!(manifest.files.get("one.yaml"), Some(&sha256(b"1")));
+        assert!(manifest.pending.is_empty());
+        let before = listing(&root);
+        let (again, _) =
+            write_parts(&root, "mcp-stack.yaml", false, Target::Compose, render).unwrap();
+        assert!(again.written.is_empty() && again.removed.is_empty());
+        assert_eq!(again.unchanged, 3);
+        assert_eq!(listing(&root), before);
+    }
+
+    /// A render that fails after some parts were written leaves the output folder as it was:
+    /// no temporary file, no folder made for one, and no output folder if there was none.
+    #[test]
+    fn a_render_that_fails_midway_leaves_nothing_behind() {
+        let tmp = tempfile::tempdir().unwrap();
+        let failing = |each: &(dyn Fn(Vec<File>) -> Result<()> + Sync)| {
+            each(vec![
+                file("nginx/nginx.conf", "x"),
+                file("build/a/Dockerfile", "y"),
+            ])?;
+            Err(Error::Other(anyhow::anyhow!("a template failed")))
+        };
+        let root = tmp.path().join("out/deploy");
+        let err =
+            write_parts(&root, "mcp-stack.yaml", false, Target::Compose, failing).unwrap_err();
+        assert!(err.to_string().contains("a template failed"), "{err}");
+        assert!(!tmp.path().join("out").exists());
+        // Over an earlier render: exactly what was there stays.
+        let root = tmp.path().join("deploy");
+        let one = |each: &(dyn Fn(Vec<File>) -> Result<()> + Sync)| each(vec![file("a.yaml", "1")]);
+        write_parts(&root, "mcp-stack.yaml", false, Target::Compose, one).unwrap();
+        let before = listing(&root);
+        assert!(write_parts(&root, "mcp-stack.yaml", false, Target::Compose, failing).is_err());
+        assert_eq!(listing(&root), before);
+        assert_eq!(std::fs::read_to_string(root.join("a.yaml")).unwrap(), "1");
+    }
+
+    /// A file edited by hand refuses the render after the parts were written: the edit stays
+    /// and nothing else is left.
+    #[test]
+    fn a_hand_edit_found_after_the_parts_were_written_refuses_the_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let render = |text: &'static str| {
+            move |each: &(dyn Fn(Vec<File>) -> Result<()> + Sync)| {
+                each(vec![file("a.yaml", text), file("sub/b.yaml", text)])
+            }
+        };
+        write_parts(&root, "mcp-stack.yaml", false, Target::Compose, render("1")).unwrap();
+        std::fs::write(root.join("sub/b.yaml"), "mine").unwrap();
+        let before = listing(&root);
+        let err =
+            write_parts(&root, "mcp-stack.yaml", false, Target::Compose, render("2")).unwrap_err();
+        assert!(matches!(err, Error::HandEdited { .. }), "{err}");
+        assert_eq!(listing(&root), before);
+        assert_eq!(std::fs::read_to_string(root.join("a.yaml")).unwrap(), "1");
+        assert_eq!(
+            std::fs::read_to_string(root.join("sub/b.yaml")).unwrap(),
+            "mine"
+        );
+        let (report, _) =
+            write_parts(&root, "mcp-stack.yaml", true, Target::Compose, render("2")).unwrap();
+        assert_eq!(report.written, ["a.yaml", "sub/b.yaml"]);
+        assert_eq!(
+            std::fs::read_to_string(root.join("sub/b.yaml")).unwrap(),
+            "2"
+        );
     }
 }

@@ -7,7 +7,7 @@
 //! followed: no path is checked first and used later.
 
 use crate::error::{Error, Result};
-use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
@@ -115,6 +115,46 @@ pub struct Tree<'a> {
     /// Temporary names: a random prefix for this render (drawn on the first write) and a counter.
     seed: Option<u64>,
     count: u64,
+    /// The folders inside the output folder this tree made, in the order made.
+    made_dirs: Vec<String>,
+}
+
+/// The output folder as another thread reaches it: a handle of the folder a tree holds, from
+/// which that thread makes trees of its own (never through the folder's path again).
+pub struct Share<'a> {
+    root: &'a Path,
+    fd: OwnedFd,
+    path: PathBuf,
+    dir_mode: u32,
+}
+
+impl<'a> Share<'a> {
+    /// A tree of the same output folder, through a copy of the shared handle.
+    pub fn tree(&self) -> Result<Tree<'a>> {
+        let fd = self.fd.try_clone().map_err(|e| Error::io(self.root, e))?;
+        Ok(Share {
+            fd,
+            path: self.path.clone(),
+            ..*self
+        }
+        .into_tree())
+    }
+
+    /// A tree of the same output folder, through the shared handle itself.
+    fn into_tree(self) -> Tree<'a> {
+        Tree {
+            chain: vec![(
+                String::new(),
+                Rc::new(Folder {
+                    fd: self.fd,
+                    path: self.path,
+                }),
+            )],
+            dir_mode: self.dir_mode,
+            made: true,
+            ..Tree::new(self.root)
+        }
+    }
 }
 
 /// A file written under a temporary name in its final folder, waiting for its rename.
@@ -122,6 +162,22 @@ pub struct Tree<'a> {
 pub struct Temp {
     name: String,
     rel: String,
+    /// Nothing was at `rel` when the render was planned.
+    absent: bool,
+}
+
+impl Temp {
+    /// The output-relative path it will be renamed to.
+    pub fn rel(&self) -> &str {
+        &self.rel
+    }
+
+    /// Marks the final name as found free by the plan: the rename then takes it only if it
+    /// still is, and looks again (for a link) if not.
+    pub fn was_free(mut self) -> Temp {
+        self.absent = true;
+        self
+    }
 }
 
 impl<'a> Tree<'a> {
@@ -134,7 +190,44 @@ impl<'a> Tree<'a> {
             dir_mode: 0o755,
             seed: None,
             count: 0,
+            made_dirs: Vec::new(),
         }
+    }
+
+    /// The folders this tree made inside the output folder (see `unmake`).
+    pub fn made_dirs(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.made_dirs)
+    }
+
+    /// Removes the folders in `dirs` that are empty, the deepest first, through their parents'
+    /// handles: for a write given up, the folders it made for files it did not keep.
+    pub fn unmake(&mut self, dirs: &[String]) {
+        let mut dirs: Vec<&String> = dirs.iter().collect();
+        dirs.sort_by(|a, b| b.cmp(a));
+        for rel in dirs {
+            let (parent, name) = split(rel);
+            if let Ok(Some(folder)) = self.folder(parent, false) {
+                let _ = rustix::fs::unlinkat(&folder.fd, name, AtFlags::REMOVEDIR);
+            }
+        }
+        self.chain.truncate(1);
+    }
+
+    /// A handle of the output folder (made if missing) for trees on other threads.
+    pub fn share(&mut self) -> Result<Share<'a>> {
+        let Some(root) = self.folder("", true)? else {
+            return Err(Error::io(
+                self.root,
+                std::io::Error::from(ErrorKind::NotFound),
+            ));
+        };
+        let fd = root.fd.try_clone().map_err(|e| Error::io(self.root, e))?;
+        Ok(Share {
+            root: self.root,
+            fd,
+            path: root.path.clone(),
+            dir_mode: self.dir_mode,
+        })
     }
 
     /// The output folder, as named.
@@ -254,13 +347,14 @@ impl<'a> Tree<'a> {
             keep += 1;
         }
         self.chain.truncate(keep);
-        for part in &parts[keep - 1..] {
+        for (i, part) in parts.iter().enumerate().skip(keep - 1) {
             let parent = Rc::clone(&self.chain[self.chain.len() - 1].1);
             let path = parent.path.join(part);
             if create {
                 let mode = Mode::from_raw_mode(self.dir_mode as rustix::fs::RawMode);
                 match rustix::fs::mkdirat(&parent.fd, *part, mode) {
-                    Ok(()) | Err(Errno::EXIST) => {}
+                    Ok(()) => self.made_dirs.push(parts[..=i].join("/")),
+                    Err(Errno::EXIST) => {}
                     Err(e) => return Err(io(&path, e)),
                 }
             }
@@ -412,6 +506,7 @@ impl<'a> Tree<'a> {
         let temp = Temp {
             name,
             rel: rel.to_string(),
+            absent: false,
         };
         let written = (|| {
             // The mode exactly, whatever the umask.
@@ -513,26 +608,10 @@ impl<'a> Tree<'a> {
         theirs: impl FnOnce(&mut Tree) -> A + Send,
         mine: impl FnOnce(&mut Tree) -> B,
     ) -> Result<(A, B)> {
-        let Some(root) = self.folder("", false)? else {
-            return Err(Error::io(
-                self.root,
-                std::io::Error::from(ErrorKind::NotFound),
-            ));
-        };
-        let fd = root.fd.try_clone().map_err(|e| Error::io(self.root, e))?;
-        let (path, dir_mode, made) = (root.path.clone(), self.dir_mode, self.made);
-        let at = self.root;
+        let share = self.share()?;
         Ok(crate::parallel::join(
             true,
-            move || {
-                let mut twin = Tree {
-                    chain: vec![(String::new(), Rc::new(Folder { fd, path }))],
-                    dir_mode,
-                    made,
-                    ..Tree::new(at)
-                };
-                theirs(&mut twin)
-            },
+            move || theirs(&mut share.into_tree()),
             || mine(self),
         ))
     }
@@ -556,12 +635,23 @@ impl<'a> Tree<'a> {
         let Some(folder) = self.folder(dir, false)? else {
             return Err(Error::io(&path, std::io::Error::from(ErrorKind::NotFound)));
         };
+        let from = temp.name.as_str();
+        // A name the plan found free is taken only if nothing was put there since (one
+        // system call instead of a look and a rename); otherwise it is looked at below.
+        if temp.absent {
+            let free = RenameFlags::NOREPLACE;
+            match rustix::fs::renameat_with(&folder.fd, from, &folder.fd, name, free) {
+                Ok(()) => return Ok(()),
+                // Taken since, or a file system without the flag.
+                Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS) => {}
+                Err(e) => return Err(io(&path, e)),
+            }
+        }
         // The plan refused a link here; one put here since is refused too, not replaced.
         if is_link(&folder.fd, name) {
             return Err(link_error(&path, self.root));
         }
-        rustix::fs::renameat(&folder.fd, temp.name.as_str(), &folder.fd, name)
-            .map_err(|e| io(&path, e))
+        rustix::fs::renameat(&folder.fd, from, &folder.fd, name).map_err(|e| io(&path, e))
     }
 
     /// Removes temporary files that will not be renamed (best effort: the next render's
@@ -755,19 +845,41 @@ mod tests {
         let root = tmp.path().join("deploy");
         let victim = tmp.path().join("victim");
         fs::write(&victim, "victim").unwrap();
+        // Whether or not the plan found the name free.
+        for absent in [false, true] {
+            let _ = fs::remove_dir_all(&root);
+            let mut tree = Tree::new(&root);
+            let temp = tree.write_temp("compose.yaml", b"new\n", 0o644).unwrap();
+            let temp = if absent { temp.was_free() } else { temp };
+            std::os::unix::fs::symlink(&victim, root.join("compose.yaml")).unwrap();
+            let err = tree.persist(&temp).unwrap_err();
+            assert!(err.to_string().contains("is a symbolic link"), "{err}");
+            assert!(fs::symlink_metadata(root.join("compose.yaml"))
+                .unwrap()
+                .file_type()
+                .is_symlink());
+            assert_eq!(fs::read_to_string(&victim).unwrap(), "victim");
+            tree.discard(&[temp]);
+            let left: Vec<_> = fs::read_dir(&root).unwrap().flatten().collect();
+            assert_eq!(left.len(), 1, "{left:?}");
+        }
+    }
+
+    /// A name found free by the plan is taken; a file put there since is replaced, as any
+    /// file of a render is.
+    #[test]
+    fn a_name_found_free_is_taken_and_a_file_put_there_since_is_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
         let mut tree = Tree::new(&root);
-        let temp = tree.write_temp("compose.yaml", b"new\n", 0o644).unwrap();
-        std::os::unix::fs::symlink(&victim, root.join("compose.yaml")).unwrap();
-        let err = tree.persist(&temp).unwrap_err();
-        assert!(err.to_string().contains("is a symbolic link"), "{err}");
-        assert!(fs::symlink_metadata(root.join("compose.yaml"))
-            .unwrap()
-            .file_type()
-            .is_symlink());
-        assert_eq!(fs::read_to_string(&victim).unwrap(), "victim");
-        tree.discard(&[temp]);
-        let left: Vec<_> = fs::read_dir(&root).unwrap().flatten().collect();
-        assert_eq!(left.len(), 1, "{left:?}");
+        let free = tree.write_temp("a/one.yaml", b"1\n", 0o644).unwrap();
+        let taken = tree.write_temp("a/two.yaml", b"2\n", 0o644).unwrap();
+        fs::write(root.join("a/two.yaml"), "since").unwrap();
+        tree.persist(&free.was_free()).unwrap();
+        tree.persist(&taken.was_free()).unwrap();
+        assert_eq!(fs::read_to_string(root.join("a/one.yaml")).unwrap(), "1\n");
+        assert_eq!(fs::read_to_string(root.join("a/two.yaml")).unwrap(), "2\n");
+        assert_eq!(fs::read_dir(root.join("a")).unwrap().count(), 2);
     }
 
     #[test]

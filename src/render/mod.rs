@@ -28,7 +28,7 @@ pub struct File {
 impl File {
     fn new(path: impl Into<String>, contents: impl Into<String>) -> Self {
         let mut contents: String = contents.into();
-        if contents.contains('\r') {
+        if memchr::memchr(b'\r', contents.as_bytes()).is_some() {
             contents = contents.replace("\r\n", "\n");
         }
         if !contents.ends_with('\n') {
@@ -83,22 +83,36 @@ pub fn header(stack: &Stack, prefix: &str) -> String {
 }
 
 /// Every file of the stack, sorted by path.
-///
-/// Two threads take the parts in turn, the longest first (the Compose file, the gateway,
-/// Prometheus, the dashboard), so that both finish at about the same time (BENCHMARKS.md). The
-/// files are the same whichever thread makes them, and the first error in part order is the
-/// one returned.
 pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
-    let mut parts = vec![Part::Compose, Part::Gateway];
+    let parts = render_each::<_, anyhow::Error>(stack, templates, &Ok)?;
+    let mut files: Vec<File> = parts.into_iter().flatten().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Renders the stack part by part, handing each part's files to `each` on the thread that
+/// made them; what `each` returns comes back in part order.
+///
+/// Two threads take the parts from one queue, the longest first (the gateway, the Compose
+/// file, the Dockerfiles, the dashboard), so that both finish at about the same time
+/// (BENCHMARKS.md). The files are the same whichever thread makes them, and the error returned
+/// is the first in part order (the render's or `each`'s), whichever thread met it.
+pub fn render_each<T: Send, E: From<anyhow::Error> + Send>(
+    stack: &Stack,
+    templates: &Templates,
+    each: &(dyn Fn(Vec<File>) -> std::result::Result<T, E> + Sync),
+) -> std::result::Result<Vec<T>, E> {
+    let mut parts = vec![Part::Gateway, Part::Compose, Part::Dockerfiles];
     if stack.monitoring.is_some() {
-        parts.extend([Part::Prometheus, Part::Dashboard, Part::Alerts]);
+        parts.extend([Part::Dashboard, Part::Prometheus, Part::Alerts]);
     }
-    parts.extend([Part::Dockerfiles, Part::Small]);
+    parts.push(Part::Small);
     let next = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
         while let Some(part) = parts.get(next.fetch_add(1, Ordering::Relaxed)) {
-            done.push((*part, part.render(stack, templates)));
+            let made = part.render(stack, templates).map_err(E::from);
+            done.push((*part, made.and_then(each)));
         }
         done
     };
@@ -113,15 +127,11 @@ pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
         done
     });
     done.sort_by_key(|(part, _)| *part);
-    let mut files = Vec::new();
-    for (_, made) in done {
-        files.extend(made?);
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    done.into_iter().map(|(_, made)| made).collect()
 }
 
-/// A piece of a render, in the order the threads take them: the longest first.
+/// A piece of a render. Errors are reported in this order; the threads take the parts in
+/// the order `render_each` lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Part {
     Compose,
