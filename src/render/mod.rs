@@ -14,7 +14,7 @@ mod yaml11;
 
 pub use templates::Templates;
 
-use crate::model::Stack;
+use crate::model::{Component, Stack};
 use anyhow::Result;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -102,7 +102,14 @@ pub fn render_each<T: Send, E: From<anyhow::Error> + Send>(
     templates: &Templates,
     each: &(dyn Fn(Vec<File>) -> std::result::Result<T, E> + Sync),
 ) -> std::result::Result<Vec<T>, E> {
-    let mut parts = vec![Part::Gateway, Part::Compose, Part::Dockerfiles];
+    // The Dockerfiles are two parts (each half of the components): writing a thousand small
+    // files is most of their cost on a disk, and one thread alone would make the others wait.
+    let mut parts = vec![
+        Part::Gateway,
+        Part::Compose,
+        Part::Dockerfiles(0),
+        Part::Dockerfiles(1),
+    ];
     if stack.monitoring.is_some() {
         parts.extend([Part::Dashboard, Part::Prometheus, Part::Alerts]);
     }
@@ -139,7 +146,8 @@ enum Part {
     Prometheus,
     Dashboard,
     Alerts,
-    Dockerfiles,
+    /// The Dockerfiles of the first or the second half of the components.
+    Dockerfiles(usize),
     Small,
 }
 
@@ -158,16 +166,23 @@ impl Part {
             }
             (Part::Alerts, Some(m)) => one("prometheus/alerts.yml", monitoring::alerts(stack, m)?),
             (Part::Dashboard | Part::Prometheus | Part::Alerts, None) => Ok(Vec::new()),
-            (Part::Dockerfiles, _) => dockerfiles(stack, templates),
+            (Part::Dockerfiles(half), _) => {
+                let mid = stack.components.len() / 2;
+                let comps = match half {
+                    0 => &stack.components[..mid],
+                    _ => &stack.components[mid..],
+                };
+                dockerfiles(stack, comps, templates)
+            }
             (Part::Small, _) => small(stack, templates),
         }
     }
 }
 
-/// A Dockerfile and its `.dockerignore` for each component mcpstack builds.
-fn dockerfiles(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
+/// A Dockerfile and its `.dockerignore` for each of `comps` that mcpstack builds.
+fn dockerfiles(stack: &Stack, comps: &[Component], templates: &Templates) -> Result<Vec<File>> {
     let mut files = Vec::new();
-    for comp in &stack.components {
+    for comp in comps {
         if let Some(path) = comp.rendered_dockerfile() {
             files.push(File::new(path, dockerfile::render(stack, comp, templates)?));
             files.push(File::new(
