@@ -171,10 +171,17 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
     // collections), so its result is used only once the index has accepted the file. For a
     // large file it reads on a thread of its own meanwhile; for a refused one that thread is
     // left to finish or to end with the process (which exits on the error), unread.
-    let typed_ahead = (text.len() > AHEAD_BYTES).then(|| {
-        let text = text.clone();
-        std::thread::spawn(move || typed(&text))
-    });
+    // The thread's stack is the main thread's usual 8 MiB: serde_yaml nests up to 128 levels
+    // before it gives up, on files the index may refuse at 64.
+    let typed_ahead = (text.len() > AHEAD_BYTES)
+        .then(|| {
+            let text = text.clone();
+            std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn(move || typed(&text))
+                .ok()
+        })
+        .flatten();
     let (locations, problem) = match Locations::index(&text) {
         Ok(l) => (l, None),
         Err(e) => (Locations::default(), Some(e)),

@@ -327,9 +327,10 @@ fn refuse_hand_edits(dir: &Path, entries: &[Entry], force: bool) -> Result<()> {
 /// `render` hands each part to the function it is given, on whichever thread made it, and the
 /// part is planned, hashed and written to temporary names at once, while the next is rendered.
 /// When every part is in, orphans and hand edits are found and the whole is committed as
-/// `write_for` commits it: until then nothing the user sees has changed. On an error (the
-/// render's or a write's) the temporary files are removed, and so are the folders this run
-/// made for them, the output folder included.
+/// `write_for` commits it: until then nothing the user sees has changed. On an error before
+/// the commit (the render's, a write's, a hand edit) the temporary files are removed, and so
+/// are the folders this run made for them, the output folder included (a run waiting for the
+/// lock makes it again). A panic leaves its temporary files to the next run, which removes them.
 pub fn write_parts(
     dir: &Path,
     config_name: &str,

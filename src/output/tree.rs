@@ -7,7 +7,7 @@
 //! followed: no path is checked first and used later.
 
 use crate::error::{Error, Result};
-use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
+use rustix::fs::{AtFlags, Mode, OFlags};
 use rustix::io::Errno;
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
@@ -269,6 +269,13 @@ impl<'a> Tree<'a> {
                         notice(self.root);
                     }
                     operation = LockExclusive;
+                }
+                // A folder removed while this run waited (by a run that made it and then
+                // failed): made again, and locked again.
+                Ok(()) if rustix::fs::fstat(&root.fd).is_ok_and(|st| st.st_nlink == 0) => {
+                    self.chain.clear();
+                    self.made = false;
+                    return self.lock();
                 }
                 Ok(()) | Err(Errno::NOLCK | Errno::OPNOTSUPP | Errno::BADF | Errno::INVAL) => {
                     return Ok(())
@@ -638,14 +645,8 @@ impl<'a> Tree<'a> {
         let from = temp.name.as_str();
         // A name the plan found free is taken only if nothing was put there since (one
         // system call instead of a look and a rename); otherwise it is looked at below.
-        if temp.absent {
-            let free = RenameFlags::NOREPLACE;
-            match rustix::fs::renameat_with(&folder.fd, from, &folder.fd, name, free) {
-                Ok(()) => return Ok(()),
-                // Taken since, or a file system without the flag.
-                Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS) => {}
-                Err(e) => return Err(io(&path, e)),
-            }
+        if temp.absent && rename_if_free(&folder.fd, from, name).map_err(|e| io(&path, e))? {
+            return Ok(());
         }
         // The plan refused a link here; one put here since is refused too, not replaced.
         if is_link(&folder.fd, name) {
@@ -718,6 +719,26 @@ fn halfway<T>(items: &[T], cost: impl Fn(&T) -> usize) -> Option<usize> {
         sum >= total / 2
     })?;
     Some(at + 1).filter(|at| *at < items.len())
+}
+
+/// Renames `from` to `to` in `folder` only if nothing is at `to`: `false` when something is,
+/// or when the system cannot promise it (another kernel, file system or sandbox), and then the
+/// caller looks.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn rename_if_free(folder: &OwnedFd, from: &str, to: &str) -> rustix::io::Result<bool> {
+    let free = rustix::fs::RenameFlags::NOREPLACE;
+    match rustix::fs::renameat_with(folder, from, folder, to, free) {
+        Ok(()) => Ok(true),
+        Err(Errno::EXIST | Errno::INVAL | Errno::NOSYS | Errno::PERM | Errno::OPNOTSUPP) => {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn rename_if_free(_: &OwnedFd, _: &str, _: &str) -> rustix::io::Result<bool> {
+    Ok(false)
 }
 
 /// Whether `name` in `folder` is a symbolic link.
@@ -994,6 +1015,33 @@ mod tests {
                 out.push(path);
             }
         }
+    }
+
+    /// A run that made the output folder and removes it on a failure does not leave a run
+    /// waiting for its lock with a handle of a removed folder: that run makes it again.
+    #[test]
+    fn a_writer_waiting_on_a_folder_that_is_then_removed_makes_it_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let mut first = Tree::new(&root);
+        first.lock().unwrap();
+        let second = {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut second = Tree::new(&root);
+                second.lock().unwrap();
+                second.put("compose.yaml", b"second\n", 0o644)
+            })
+        };
+        // Time for the second writer to open the folder and wait for its lock.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        fs::remove_dir(&root).unwrap();
+        drop(first);
+        second.join().unwrap().unwrap();
+        assert_eq!(
+            fs::read_to_string(root.join("compose.yaml")).unwrap(),
+            "second\n"
+        );
     }
 
     #[test]
