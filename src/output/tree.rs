@@ -253,6 +253,17 @@ impl<'a> Tree<'a> {
     /// file is still replaced at once.
     /// Before waiting, the notice given to `on_wait` (if any) is told which folder is held.
     pub fn lock(&mut self) -> Result<()> {
+        // A folder removed while this run waited (by a run that made it and then failed) is
+        // made again, and locked again.
+        while !self.lock_once()? {
+            self.chain.clear();
+            self.made = false;
+        }
+        Ok(())
+    }
+
+    /// `lock`, once: `false` if the folder was removed while this run waited for it.
+    fn lock_once(&mut self) -> Result<bool> {
         use rustix::fs::FlockOperation::{LockExclusive, NonBlockingLockExclusive};
         let Some(root) = self.folder("", true)? else {
             return Err(Error::io(
@@ -270,15 +281,9 @@ impl<'a> Tree<'a> {
                     }
                     operation = LockExclusive;
                 }
-                // A folder removed while this run waited (by a run that made it and then
-                // failed): made again, and locked again.
-                Ok(()) if rustix::fs::fstat(&root.fd).is_ok_and(|st| st.st_nlink == 0) => {
-                    self.chain.clear();
-                    self.made = false;
-                    return self.lock();
-                }
-                Ok(()) | Err(Errno::NOLCK | Errno::OPNOTSUPP | Errno::BADF | Errno::INVAL) => {
-                    return Ok(())
+                Ok(()) => return Ok(rustix::fs::fstat(&root.fd).map_or(true, |st| st.st_nlink > 0)),
+                Err(Errno::NOLCK | Errno::OPNOTSUPP | Errno::BADF | Errno::INVAL) => {
+                    return Ok(true)
                 }
                 Err(e) => return Err(io(self.root, e)),
             }
