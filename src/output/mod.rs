@@ -377,12 +377,7 @@ pub fn write_parts(
     }
     rows.sort_by(|((a, _), _), ((b, _), _)| a.path.cmp(&b.path));
     temps.sort_by(|a, b| a.rel().cmp(b.rel()));
-    let (mut files, mut planned, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
-    for ((file, plan), hash) in rows {
-        files.push(file);
-        planned.push(plan);
-        hashes.push(hash);
-    }
+    let ((files, planned), hashes): ((Vec<File>, Vec<_>), Vec<_>) = rows.into_iter().unzip();
     let mut entries: Vec<Entry> = planned
         .into_iter()
         .zip(&files)

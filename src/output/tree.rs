@@ -1022,6 +1022,19 @@ mod tests {
         }
     }
 
+    /// A second writer on another thread: it locks `root` (waiting for the lock), then runs `then`.
+    fn after_lock<T: Send + 'static>(
+        root: &Path,
+        then: impl FnOnce(&mut Tree) -> T + Send + 'static,
+    ) -> std::thread::JoinHandle<T> {
+        let root = root.to_path_buf();
+        std::thread::spawn(move || {
+            let mut second = Tree::new(&root);
+            second.lock().unwrap();
+            then(&mut second)
+        })
+    }
+
     /// A run that made the output folder and removes it on a failure does not leave a run
     /// waiting for its lock with a handle of a removed folder: that run makes it again.
     #[test]
@@ -1030,14 +1043,9 @@ mod tests {
         let root = tmp.path().join("deploy");
         let mut first = Tree::new(&root);
         first.lock().unwrap();
-        let second = {
-            let root = root.clone();
-            std::thread::spawn(move || {
-                let mut second = Tree::new(&root);
-                second.lock().unwrap();
-                second.put("compose.yaml", b"second\n", 0o644)
-            })
-        };
+        let second = after_lock(&root, |second| {
+            second.put("compose.yaml", b"second\n", 0o644)
+        });
         // Time for the second writer to open the folder and wait for its lock.
         std::thread::sleep(std::time::Duration::from_millis(300));
         fs::remove_dir(&root).unwrap();
@@ -1058,12 +1066,8 @@ mod tests {
         first.lock().unwrap();
         let order = Arc::new(Mutex::new(Vec::new()));
         let second = {
-            let (root, order) = (root.clone(), Arc::clone(&order));
-            std::thread::spawn(move || {
-                let mut second = Tree::new(&root);
-                second.lock().unwrap();
-                order.lock().unwrap().push("second writes");
-            })
+            let order = Arc::clone(&order);
+            after_lock(&root, move |_| order.lock().unwrap().push("second writes"))
         };
         // Time for the second writer to get past its lock if the lock did not hold it.
         std::thread::sleep(std::time::Duration::from_millis(300));
