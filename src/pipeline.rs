@@ -79,13 +79,7 @@ impl Project {
         target: render::Target,
         each: &(dyn Fn(Vec<File>) -> Result<()> + Sync),
     ) -> Result<()> {
-        let templates = self.templates()?;
-        match target {
-            render::Target::Compose => render::render_each(&self.stack, &templates, each).map(drop),
-            render::Target::Kubernetes => {
-                each(render::kubernetes::render(&self.stack, &templates)?)
-            }
-        }
+        render::render_target_each(&self.stack, &self.templates()?, target, each).map(drop)
     }
 
     /// Warnings formatted for the terminal.

@@ -68,9 +68,23 @@ impl Target {
 
 /// Every file of one target, sorted by path.
 pub fn render_target(stack: &Stack, templates: &Templates, target: Target) -> Result<Vec<File>> {
+    let parts = render_target_each::<_, anyhow::Error>(stack, templates, target, &Ok)?;
+    let mut files: Vec<File> = parts.into_iter().flatten().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// One target's files part by part, as `render_each` hands them (the Kubernetes base is one
+/// part).
+pub fn render_target_each<T: Send, E: From<anyhow::Error> + Send>(
+    stack: &Stack,
+    templates: &Templates,
+    target: Target,
+    each: &(dyn Fn(Vec<File>) -> std::result::Result<T, E> + Sync),
+) -> std::result::Result<Vec<T>, E> {
     match target {
-        Target::Compose => render(stack, templates),
-        Target::Kubernetes => kubernetes::render(stack, templates),
+        Target::Compose => render_each(stack, templates, each),
+        Target::Kubernetes => Ok(vec![each(kubernetes::render(stack, templates)?)?]),
     }
 }
 
@@ -84,10 +98,7 @@ pub fn header(stack: &Stack, prefix: &str) -> String {
 
 /// Every file of the stack, sorted by path.
 pub fn render(stack: &Stack, templates: &Templates) -> Result<Vec<File>> {
-    let parts = render_each::<_, anyhow::Error>(stack, templates, &Ok)?;
-    let mut files: Vec<File> = parts.into_iter().flatten().collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    render_target(stack, templates, Target::Compose)
 }
 
 /// Renders the stack part by part, handing each part's files to `each` on the thread that
