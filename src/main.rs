@@ -6,9 +6,13 @@ fn main() {
     // freed. Left alone, glibc raises that threshold to the largest block freed, and the large
     // texts one render thread frees stay in its arena, unusable by the other: ~5 MiB more at
     // the peak of a large render (BENCHMARKS.md).
+    // The heaps grow and shrink 32 MiB at a time instead of 128 KiB: a render of 1,000 servers
+    // otherwise makes ~2,500 mprotect calls growing its render threads' heaps, and faults
+    // pages back in that a trim returned (~8% of its time, the same peak; BENCHMARKS.md).
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_TOP_PAD, 32 * 1024 * 1024);
     }
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // `--color` applies to clap's own errors and help too, so it is read before parsing.
