@@ -357,7 +357,7 @@ pub fn write_parts(
     let taken = std::sync::Mutex::new(Vec::new());
     let made = std::sync::Mutex::new(Vec::new());
     let rendered = render(&|files| {
-        let mut part = share.tree()?;
+        let mut part = share.part()?;
         let result = take(&mut part, &old, force, files);
         lock(&made).extend(part.made_dirs());
         lock(&taken).push(result?);

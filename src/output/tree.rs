@@ -90,6 +90,22 @@ pub fn check(root: &Path, rel: &str) -> Result<()> {
 struct Folder {
     fd: OwnedFd,
     path: PathBuf,
+    /// Made by a tree of a render's part (see `Share::part`) in this run: until the render
+    /// commits, nothing but temporary files are in it.
+    fresh: bool,
+}
+
+/// What `Tree::folder` is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The folder, made if missing.
+    Create,
+    /// The folder if it exists.
+    Existing,
+    /// The folder if it exists, to read a file in it. In a part's tree, a folder in a fresh
+    /// one is `None` unless the tree made it: below a fresh folder, nothing has its final
+    /// name yet.
+    Read,
 }
 
 const DIR_FLAGS: OFlags = OFlags::RDONLY
@@ -117,6 +133,8 @@ pub struct Tree<'a> {
     count: u64,
     /// The folders inside the output folder this tree made, in the order made.
     made_dirs: Vec<String>,
+    /// Whether the folders this tree makes are `fresh`, and those it made (when they are).
+    fresh: Option<std::collections::HashSet<String>>,
 }
 
 /// The output folder as another thread reaches it: a handle of the folder a tree holds, from
@@ -129,6 +147,16 @@ pub struct Share<'a> {
 }
 
 impl<'a> Share<'a> {
+    /// A tree that writes one part of a render (`output::write_parts`): until the render
+    /// commits, and this tree is dropped before it does, no file has its final name in a folder
+    /// the render made, so a file looked for in a folder this tree made is not there, and is
+    /// not looked for (a thousand servers' folders are looked into without a system call).
+    pub fn part(&self) -> Result<Tree<'a>> {
+        let mut tree = self.tree()?;
+        tree.fresh = Some(Default::default());
+        Ok(tree)
+    }
+
     /// A tree of the same output folder, through a copy of the shared handle.
     pub fn tree(&self) -> Result<Tree<'a>> {
         let fd = self.fd.try_clone().map_err(|e| Error::io(self.root, e))?;
@@ -148,6 +176,7 @@ impl<'a> Share<'a> {
                 Rc::new(Folder {
                     fd: self.fd,
                     path: self.path,
+                    fresh: false,
                 }),
             )],
             dir_mode: self.dir_mode,
@@ -191,6 +220,7 @@ impl<'a> Tree<'a> {
             seed: None,
             count: 0,
             made_dirs: Vec::new(),
+            fresh: None,
         }
     }
 
@@ -206,7 +236,7 @@ impl<'a> Tree<'a> {
         dirs.sort_by(|a, b| b.cmp(a));
         for rel in dirs {
             let (parent, name) = split(rel);
-            if let Ok(Some(folder)) = self.folder(parent, false) {
+            if let Ok(Some(folder)) = self.folder(parent, Reach::Existing) {
                 let _ = rustix::fs::unlinkat(&folder.fd, name, AtFlags::REMOVEDIR);
             }
         }
@@ -215,7 +245,7 @@ impl<'a> Tree<'a> {
 
     /// A handle of the output folder (made if missing) for trees on other threads.
     pub fn share(&mut self) -> Result<Share<'a>> {
-        let Some(root) = self.folder("", true)? else {
+        let Some(root) = self.folder("", Reach::Create)? else {
             return Err(Error::io(
                 self.root,
                 std::io::Error::from(ErrorKind::NotFound),
@@ -238,7 +268,7 @@ impl<'a> Tree<'a> {
     /// Makes everything written so far durable: one sync of the file system holding the output
     /// folder, through its handle (never a link put at its name since).
     pub fn sync(&mut self) -> Result<()> {
-        match self.folder("", false)? {
+        match self.folder("", Reach::Existing)? {
             Some(root) => {
                 crate::durable::sync_filesystem_of(&root.fd).map_err(|e| Error::io(self.root, e))
             }
@@ -265,7 +295,7 @@ impl<'a> Tree<'a> {
     /// `lock`, once: `false` if the folder was removed while this run waited for it.
     fn lock_once(&mut self) -> Result<bool> {
         use rustix::fs::FlockOperation::{LockExclusive, NonBlockingLockExclusive};
-        let Some(root) = self.folder("", true)? else {
+        let Some(root) = self.folder("", Reach::Create)? else {
             return Err(Error::io(
                 self.root,
                 std::io::Error::from(ErrorKind::NotFound),
@@ -293,7 +323,7 @@ impl<'a> Tree<'a> {
     /// Removes temporary files an interrupted write left behind, through the output folder's
     /// handle; never enters a link. Under `lock`, no other run's files are in flight.
     pub fn clean_temps(&mut self) {
-        if let Ok(Some(root)) = self.folder("", false) {
+        if let Ok(Some(root)) = self.folder("", Reach::Existing) {
             clean_in(&root.fd, 0);
         }
     }
@@ -306,11 +336,12 @@ impl<'a> Tree<'a> {
         }
     }
 
-    /// Opens `rel_dir` one name at a time without following links; with `create`, makes the
-    /// folders that are missing (and never returns `None`). Without `create`, `None` when a
-    /// part does not exist or is a file.
-    fn folder(&mut self, rel_dir: &str, create: bool) -> Result<Option<Rc<Folder>>> {
+    /// Opens `rel_dir` one name at a time without following links; with `Reach::Create`, makes
+    /// the folders that are missing (and never returns `None`). Else `None` when a part does
+    /// not exist or is a file.
+    fn folder(&mut self, rel_dir: &str, reach: Reach) -> Result<Option<Rc<Folder>>> {
         let root = self.root;
+        let create = reach == Reach::Create;
         if create {
             self.absent = None;
             if !self.made {
@@ -342,8 +373,14 @@ impl<'a> Tree<'a> {
                 Err(e) => return Err(io(root, e)),
             };
             let path = root.to_path_buf();
-            self.chain
-                .push((String::new(), Rc::new(Folder { fd, path })));
+            self.chain.push((
+                String::new(),
+                Rc::new(Folder {
+                    fd,
+                    path,
+                    fresh: false,
+                }),
+            ));
         }
         let parts: Vec<&str> = rel_dir.split('/').filter(|p| !p.is_empty()).collect();
         // Callers pass normalised paths; a `.` or `..` here is a bug, never a step out.
@@ -365,10 +402,26 @@ impl<'a> Tree<'a> {
             if create {
                 let mode = Mode::from_raw_mode(self.dir_mode as rustix::fs::RawMode);
                 match rustix::fs::mkdirat(&parent.fd, *part, mode) {
-                    Ok(()) => self.made_dirs.push(parts[..=i].join("/")),
+                    Ok(()) => {
+                        let rel = parts[..=i].join("/");
+                        if let Some(made) = &mut self.fresh {
+                            made.insert(rel.clone());
+                        }
+                        self.made_dirs.push(rel);
+                    }
                     Err(Errno::EXIST) => {}
                     Err(e) => return Err(io(&path, e)),
                 }
+            }
+            // Whether this tree made the folder (a part's tree knows; others never say so).
+            let fresh = self
+                .fresh
+                .as_ref()
+                .is_some_and(|made| made.contains(&parts[..=i].join("/")));
+            // In a fresh folder, only the folders this tree made there exist yet.
+            if reach == Reach::Read && parent.fresh && !fresh {
+                self.absent = Some(rel_dir.to_string());
+                return Ok(None);
             }
             let fd = match rustix::fs::openat(&parent.fd, *part, DIR_FLAGS, Mode::empty()) {
                 Ok(fd) => fd,
@@ -393,7 +446,7 @@ impl<'a> Tree<'a> {
                 Err(e) => return Err(io(&path, e)),
             };
             self.chain
-                .push((part.to_string(), Rc::new(Folder { fd, path })));
+                .push((part.to_string(), Rc::new(Folder { fd, path, fresh })));
         }
         Ok(Some(Rc::clone(&self.chain[self.chain.len() - 1].1)))
     }
@@ -402,9 +455,12 @@ impl<'a> Tree<'a> {
     /// waits on a pipe or device; refuses anything but a plain file.
     fn open(&mut self, rel: &str) -> Result<Option<(fs::File, PathBuf, u64)>> {
         let (dir, name) = split(rel);
-        let Some(folder) = self.folder(dir, false)? else {
+        let Some(folder) = self.folder(dir, Reach::Read)? else {
             return Ok(None);
         };
+        if folder.fresh {
+            return Ok(None);
+        }
         let path = folder.path.join(name);
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
         let fd = match rustix::fs::openat(&folder.fd, name, flags, Mode::empty()) {
@@ -484,7 +540,7 @@ impl<'a> Tree<'a> {
 
     fn write_temp_with(&mut self, rel: &str, bytes: &[u8], mode: u32, sync: bool) -> Result<Temp> {
         let (dir, _) = split(rel);
-        let Some(folder) = self.folder(dir, true)? else {
+        let Some(folder) = self.folder(dir, Reach::Create)? else {
             let path = self.root.join(dir);
             return Err(Error::io(&path, std::io::Error::from(ErrorKind::NotFound)));
         };
@@ -644,7 +700,7 @@ impl<'a> Tree<'a> {
     pub fn persist(&mut self, temp: &Temp) -> Result<()> {
         let (dir, name) = split(&temp.rel);
         let path = self.root.join(&temp.rel);
-        let Some(folder) = self.folder(dir, false)? else {
+        let Some(folder) = self.folder(dir, Reach::Existing)? else {
             return Err(Error::io(&path, std::io::Error::from(ErrorKind::NotFound)));
         };
         let from = temp.name.as_str();
@@ -665,7 +721,7 @@ impl<'a> Tree<'a> {
     pub fn discard(&mut self, temps: &[Temp]) {
         for t in temps {
             let (dir, _) = split(&t.rel);
-            if let Ok(Some(folder)) = self.folder(dir, false) {
+            if let Ok(Some(folder)) = self.folder(dir, Reach::Existing) {
                 let _ = rustix::fs::unlinkat(&folder.fd, t.name.as_str(), AtFlags::empty());
             }
         }
@@ -675,7 +731,7 @@ impl<'a> Tree<'a> {
     /// folder.
     pub fn remove(&mut self, rel: &str) -> Result<()> {
         let (dir, name) = split(rel);
-        let Some(folder) = self.folder(dir, false)? else {
+        let Some(folder) = self.folder(dir, Reach::Existing)? else {
             return Ok(());
         };
         let path = folder.path.join(name);
@@ -691,7 +747,7 @@ impl<'a> Tree<'a> {
         let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
         while let Some(last) = parts.pop() {
             let parent = parts.join("/");
-            let Ok(Some(up)) = self.folder(&parent, false) else {
+            let Ok(Some(up)) = self.folder(&parent, Reach::Existing) else {
                 break;
             };
             if rustix::fs::unlinkat(&up.fd, last, AtFlags::REMOVEDIR).is_err() {
@@ -807,6 +863,33 @@ fn clean_in(folder: &OwnedFd, depth: usize) {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// A part's tree does not look for files in the folders it made (nothing but temporary
+    /// files is there until the render commits); other trees, and other folders, are read.
+    #[test]
+    fn a_part_finds_nothing_in_the_folders_it_made() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let share = Tree::new(&root).share().unwrap();
+        let mut part = share.part().unwrap();
+        part.write_temp("a/b/one", b"1", 0o644).unwrap();
+        fs::write(root.join("a/b/two"), "2").unwrap();
+        fs::create_dir(root.join("a/c")).unwrap();
+        fs::write(root.join("a/c/three"), "3").unwrap();
+        fs::create_dir(root.join("d")).unwrap();
+        fs::write(root.join("d/four"), "4").unwrap();
+        assert_eq!(part.read("a/b/two").unwrap(), None);
+        assert_eq!(part.read("a/c/three").unwrap(), None);
+        assert_eq!(part.same("a/b/two", b"2").unwrap(), None);
+        assert_eq!(part.read("d/four").unwrap().as_deref(), Some("4"));
+        let mut plain = share.tree().unwrap();
+        assert_eq!(plain.read("a/b/two").unwrap().as_deref(), Some("2"));
+        assert_eq!(plain.read("a/c/three").unwrap().as_deref(), Some("3"));
+        // What it writes there it still finds to remove.
+        let temp = part.write_temp("a/c/five", b"5", 0o644).unwrap();
+        part.discard(std::slice::from_ref(&temp));
+        assert_eq!(fs::read_dir(root.join("a/c")).unwrap().count(), 1);
+    }
 
     #[test]
     fn a_link_swapped_in_after_a_folder_was_opened_is_never_followed() {
