@@ -88,6 +88,7 @@ fn environment() -> minijinja::Environment<'static> {
     env.set_lstrip_blocks(true);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
+    env.add_filter("indent", indent);
     env.add_filter(
         "json",
         |v: minijinja::Value| -> Result<String, minijinja::Error> {
@@ -97,6 +98,63 @@ fn environment() -> minijinja::Environment<'static> {
         },
     );
     env
+}
+
+/// minijinja's `indent`, the same text made without formatting each line: the gateway of a
+/// large stack indents megabytes of macro output (BENCHMARKS.md). Held to the built-in filter
+/// by a property test.
+fn indent(
+    value: &minijinja::Value,
+    width: Option<usize>,
+    first: Option<bool>,
+    blank: Option<bool>,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<minijinja::Value, minijinja::Error> {
+    let width = match width {
+        Some(width) => width,
+        None => kwargs.get::<Option<usize>>("width")?.unwrap_or(4),
+    };
+    let first = match first {
+        Some(first) => first,
+        None => kwargs.get::<Option<bool>>("first")?.unwrap_or(false),
+    };
+    let blank = match blank {
+        Some(blank) => blank,
+        None => kwargs.get::<Option<bool>>("blank")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
+    let owned;
+    let text = match value.as_str() {
+        Some(text) => text,
+        None => {
+            owned = value.to_string();
+            &owned
+        }
+    };
+    let text = without_line_end(text);
+    let pad = " ".repeat(width);
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    let mut out = String::with_capacity(text.len() + lines * (width + 1));
+    for (i, line) in text.split('\n').enumerate() {
+        if i == 0 && !first {
+            out.push_str(line);
+        } else if !line.is_empty() || blank {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out.truncate(without_line_end(&out).len());
+    Ok(match value.is_safe() {
+        true => minijinja::Value::from_safe_string(out),
+        false => minijinja::Value::from(out),
+    })
+}
+
+/// `text` without one trailing `\n`, then one `\r`.
+fn without_line_end(text: &str) -> &str {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    text.strip_suffix('\r').unwrap_or(text)
 }
 
 /// At most one blank line in a row, none at the end, no white space at a line's end. Done in
@@ -171,6 +229,63 @@ mod tests {
             out.pop();
         }
         out
+    }
+
+    /// A template's text through this crate's `indent` and through minijinja's own.
+    fn indented_both_ways(call: &str, text: &str, safe: bool) -> (String, String) {
+        let template = format!("{{{{ text|{call} }}}}");
+        let text = match safe {
+            true => minijinja::Value::from_safe_string(text.to_string()),
+            false => minijinja::Value::from(text),
+        };
+        let render = |env: &minijinja::Environment| {
+            env.render_str(&template, minijinja::context! { text => text.clone() })
+                .map_err(|e| e.kind())
+        };
+        let ours = render(&environment());
+        let builtin = render(&minijinja::Environment::new());
+        (format!("{ours:?}"), format!("{builtin:?}"))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn indent_is_minijinjas_indent(
+            text in "([ab ]{0,3}[\n\r]{0,2}){0,6}",
+            width in 0usize..6,
+            first in proptest::option::of(proptest::bool::ANY),
+            blank in proptest::option::of(proptest::bool::ANY),
+            by_name in proptest::bool::ANY,
+            safe in proptest::bool::ANY,
+        ) {
+            let flag = |v: Option<bool>| v.map_or("none".to_string(), |b| b.to_string());
+            let call = match (by_name, first, blank) {
+                (true, _, _) => {
+                    let mut args = vec![format!("width={width}")];
+                    args.extend(first.map(|f| format!("first={f}")));
+                    args.extend(blank.map(|b| format!("blank={b}")));
+                    format!("indent({})", args.join(", "))
+                }
+                (false, None, None) => format!("indent({width})"),
+                (false, _, _) => format!("indent({width}, {}, {})", flag(first), flag(blank)),
+            };
+            let (ours, builtin) = indented_both_ways(&call, &text, safe);
+            proptest::prop_assert_eq!(ours, builtin, "{}", call);
+        }
+    }
+
+    #[test]
+    fn indent_refuses_what_minijinjas_refuses() {
+        for call in [
+            "indent(2, width=3)",
+            "indent(size=2)",
+            "indent",
+            "indent(true, true)",
+        ] {
+            let (ours, builtin) = indented_both_ways(call, "a\nb", false);
+            assert_eq!(ours, builtin, "{call}");
+        }
+        let (ours, _) = indented_both_ways("indent(2, true)", "a\n\nb\n", false);
+        assert_eq!(ours, "Ok(\"  a\\n\\n  b\")");
     }
 
     proptest::proptest! {
