@@ -90,6 +90,13 @@ pub(super) fn is_yaml11_special(v: &str) -> bool {
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
         "OFF", "=", "<<",
     ];
+    // Each of those, and each number, starts with one of these.
+    let Some(lead) = v.bytes().next() else {
+        return false;
+    };
+    if !lead.is_ascii_digit() && !b"+-yYnNoO=<".contains(&lead) {
+        return false;
+    }
     if WORDS.contains(&v) {
         return true;
     }
