@@ -16,10 +16,42 @@ use std::collections::BTreeMap;
 /// `COMPOSE_PROJECT_NAME` in `.env` (see `.env.example`) or `-p`.
 #[derive(Serialize)]
 struct Compose {
-    services: BTreeMap<String, Service>,
+    services: Services,
     networks: BTreeMap<String, Network>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     volumes: BTreeMap<String, Volume>,
+}
+
+/// The services by name, written in name order as a map. Gathered in a list and sorted once:
+/// a map of services this large spends its time moving and freeing its nodes.
+#[derive(Default)]
+struct Services(Vec<(String, Service)>);
+
+impl Services {
+    /// Adds a service; one added again under the same name replaces it (validation keeps
+    /// names apart).
+    fn insert(&mut self, name: String, service: Service) {
+        self.0.push((name, service));
+    }
+
+    fn sorted(mut self) -> Self {
+        // Stable: of two under one name, the later comes second and is kept.
+        self.0.sort_by(|(a, _), (b, _)| a.cmp(b));
+        let mut kept: Vec<(String, Service)> = Vec::with_capacity(self.0.len());
+        for (name, service) in self.0 {
+            match kept.last_mut() {
+                Some(last) if last.0 == name => last.1 = service,
+                _ => kept.push((name, service)),
+            }
+        }
+        Services(kept)
+    }
+}
+
+impl Serialize for Services {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(name, service)| (name, service)))
+    }
 }
 
 #[derive(Serialize)]
@@ -148,7 +180,7 @@ const GRAFANA_DATA: &str = "grafana-data";
 const DEV: &str = "dev";
 
 pub fn render(stack: &Stack) -> Result<String> {
-    let mut services = BTreeMap::new();
+    let mut services = Services(Vec::with_capacity(3 * stack.components.len() + 8));
     for comp in &stack.components {
         match stack.named_replicas(&comp.name) {
             // Stateful replicas: one service each, so each has a DNS name of its own that the
@@ -212,7 +244,7 @@ pub fn render(stack: &Stack) -> Result<String> {
         }
     }
     let compose = Compose {
-        services,
+        services: services.sorted(),
         networks: BTreeMap::from([(
             "default".to_string(),
             Network {
