@@ -135,7 +135,11 @@ fn indent(
     let pad = " ".repeat(width);
     let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
     let mut out = String::with_capacity(text.len() + lines * (width + 1));
-    for (i, line) in text.split('\n').enumerate() {
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    let mut start = 0;
+    for (i, end) in ends.enumerate() {
+        let line = &text[start..end];
+        start = end + 1;
         if i == 0 && !first {
             out.push_str(line);
         } else if !line.is_empty() || blank {
