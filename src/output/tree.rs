@@ -418,9 +418,10 @@ impl<'a> Tree<'a> {
                 .fresh
                 .as_ref()
                 .is_some_and(|made| made.contains(&parts[..=i].join("/")));
-            // In a fresh folder, only the folders this tree made there exist yet.
+            // In a fresh folder, only the folders this tree made there exist yet. Not kept as
+            // `absent`: the folder may be another tree's, and this one's temporary files in it
+            // are still to be found (to remove them).
             if reach == Reach::Read && parent.fresh && !fresh {
-                self.absent = Some(rel_dir.to_string());
                 return Ok(None);
             }
             let fd = match rustix::fs::openat(&parent.fd, *part, DIR_FLAGS, Mode::empty()) {
@@ -885,8 +886,10 @@ mod tests {
         let mut plain = share.tree().unwrap();
         assert_eq!(plain.read("a/b/two").unwrap().as_deref(), Some("2"));
         assert_eq!(plain.read("a/c/three").unwrap().as_deref(), Some("3"));
-        // What it writes there it still finds to remove.
+        // What it writes there it still finds to remove, after a read there from elsewhere.
         let temp = part.write_temp("a/c/five", b"5", 0o644).unwrap();
+        assert_eq!(part.read("d/four").unwrap().as_deref(), Some("4"));
+        assert_eq!(part.read("a/c/three").unwrap(), None);
         part.discard(std::slice::from_ref(&temp));
         assert_eq!(fs::read_dir(root.join("a/c")).unwrap().count(), 1);
     }
