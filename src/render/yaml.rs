@@ -268,36 +268,32 @@ enum Style {
 ///   space, `: ` or ` #` inside);
 /// - else plain.
 fn style(v: &str) -> Result<Style, Unsupported> {
-    // Most values are one line of printable ASCII: told in one pass without a branch per byte
-    // (the compiler vectorises it).
-    if v.bytes().fold(true, |ok, b| ok & (b' '..0x7f).contains(&b)) {
-        return Ok(match reads_as_other(v) || !plain_allowed(v.as_bytes()) {
-            true => Style::Quoted,
-            false => Style::Plain,
-        });
-    }
-    let (mut control, mut lines) = (false, false);
-    for b in v.bytes() {
-        match b {
-            b'\n' => lines = true,
-            0x80.. => return Err(Unsupported),
-            b if b < b' ' || b == 0x7f => control = true,
-            _ => {}
+    // Most values are one line of printable ASCII, told in one pass without a branch per byte
+    // (the compiler vectorises it); only the others are looked at byte by byte.
+    if !v.bytes().fold(true, |ok, b| ok & (b' '..0x7f).contains(&b)) {
+        let (mut control, mut lines) = (false, false);
+        for b in v.bytes() {
+            match b {
+                b'\n' => lines = true,
+                0x80.. => return Err(Unsupported),
+                b if b < b' ' || b == 0x7f => control = true,
+                _ => {}
+            }
         }
-    }
-    if lines {
-        if control || v.ends_with(' ') || v.contains(" \n") {
+        if lines {
+            if control || v.ends_with(' ') || v.contains(" \n") {
+                return Ok(Style::Double);
+            }
+            // A block that starts with a space or a break needs an indentation hint, and one
+            // that ends with two breaks a `+`: both left to serde_yaml.
+            if v.starts_with([' ', '\n']) || v.ends_with("\n\n") {
+                return Err(Unsupported);
+            }
+            return Ok(Style::Literal);
+        }
+        if control {
             return Ok(Style::Double);
         }
-        // A block that starts with a space or a break needs an indentation hint, and one that
-        // ends with two breaks a `+`: both left to serde_yaml.
-        if v.starts_with([' ', '\n']) || v.ends_with("\n\n") {
-            return Err(Unsupported);
-        }
-        return Ok(Style::Literal);
-    }
-    if control {
-        return Ok(Style::Double);
     }
     if reads_as_other(v) || !plain_allowed(v.as_bytes()) {
         return Ok(Style::Quoted);
