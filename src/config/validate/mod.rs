@@ -18,6 +18,7 @@ mod package;
 mod paths;
 mod registry;
 mod server;
+mod servers;
 mod socket;
 mod syntax;
 
@@ -94,6 +95,11 @@ impl Check<'_> {
 
 /// Checks every rule and returns the file system facts, or every problem at once.
 pub fn validate(c: &Config, source: &Source) -> Result<Facts> {
+    validate_with(c, source, servers::SPLIT_FROM)
+}
+
+/// `validate`, with the servers checked on two threads from `split_from` servers.
+fn validate_with(c: &Config, source: &Source, split_from: usize) -> Result<Facts> {
     let mut ck = Check {
         source,
         errors: Vec::new(),
@@ -102,12 +108,7 @@ pub fn validate(c: &Config, source: &Source) -> Result<Facts> {
     };
     top_level(&mut ck, c);
     gateway(&mut ck, &c.gateway, &c.domain);
-    let mut routes: BTreeMap<String, String> = BTreeMap::new();
-    for (name, s) in &c.servers {
-        let p = KeyPath::of(&["servers", name]);
-        component_name(&mut ck, &p, name);
-        server(&mut ck, &p, name, s, &mut routes);
-    }
+    servers::all(&mut ck, c, split_from);
     for (name, s) in &c.services {
         let p = KeyPath::of(&["services", name]);
         component_name(&mut ck, &p, name);

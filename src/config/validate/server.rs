@@ -7,7 +7,7 @@ pub(super) fn server(
     p: &KeyPath,
     name: &str,
     s: &Server,
-    routes: &mut BTreeMap<String, String>,
+    routes: &mut servers::Routes,
 ) {
     match s.package.as_deref() {
         Some(reference) => package_source(ck, p, s, reference),
@@ -73,12 +73,8 @@ pub(super) fn server(
             ),
         )
         .help = Some(format!("give the server its own prefix, e.g. `/{name}/`"));
-    } else if let Some(other) = routes.insert(path.clone(), name.to_string()) {
-        ck.err(
-            p.key("path"),
-            format!("path `{path}` is already the route of server `{other}`"),
-        )
-        .help = Some("each server needs its own path on the gateway".into());
+    } else if let Some(other) = routes.claim(&path, name, ck.errors.len()) {
+        ck.errors.push(servers::route_taken(p, &path, &other));
     }
     if let Some(e) = &s.endpoint {
         if !e.starts_with('/') || !is_url_path(e) || has_dot_segment(e) {
