@@ -32,8 +32,11 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
     let dir = project.output_dir();
     let shown = display_dir(project);
     if args.check || args.diff {
-        let files = project.render_target(args.target)?;
-        let entries = output::plan_for(&dir, &files, args.target)?;
+        // Part by part: the texts of files found up to date are dropped as they are checked.
+        let checked = output::check_parts(&dir, args.target, |each| {
+            project.render_into(args.target, each)
+        })?;
+        let entries = checked.entries();
         let changed: Vec<_> = entries
             .iter()
             .filter(|e| e.state != State::UpToDate)

@@ -134,6 +134,63 @@ fn plan_with<'a>(
     Ok(entries)
 }
 
+/// What `check_parts` found: an entry for every rendered file (in path order, then the
+/// orphans), holding the rendered text only of the files that differ.
+pub struct Checked {
+    rows: Vec<(String, State, Option<String>, Option<String>)>,
+}
+
+impl Checked {
+    /// The entries, as `plan_for` gives them.
+    pub fn entries(&self) -> Vec<Entry<'_>> {
+        self.rows
+            .iter()
+            .map(|(path, state, old, new)| Entry {
+                path: path.clone(),
+                state: state.clone(),
+                old: old.clone(),
+                new: new.as_deref(),
+            })
+            .collect()
+    }
+}
+
+/// `plan_for`, part by part as `render` hands them over, on whichever thread made each: a file
+/// found up to date is dropped at once, so a check holds the texts of the files that differ,
+/// not the whole render. Reads only.
+pub fn check_parts(
+    dir: &Path,
+    target: Target,
+    render: impl FnOnce(&(dyn Fn(Vec<File>) -> Result<()> + Sync)) -> Result<()>,
+) -> Result<Checked> {
+    // The tree refuses an output folder that is a link before it reads anything.
+    let mut tree = tree::Tree::new(dir);
+    let (manifest, _) = manifest::read(&mut tree)?;
+    let found = std::sync::Mutex::new(Vec::new());
+    render(&|files| {
+        let mut part = tree::Tree::new(dir);
+        let mut rows = Vec::with_capacity(files.len());
+        for f in files {
+            let Entry {
+                path,
+                state,
+                old,
+                new,
+            } = plan_file(&mut part, &f, &manifest)?;
+            let differs = new.is_some();
+            rows.push((path, state, old, differs.then_some(f.contents)));
+        }
+        lock(&found).extend(rows);
+        Ok(())
+    })?;
+    let mut rows = into_inner(found);
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let rendered: HashSet<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let orphans = plan_orphans(&mut tree, &manifest, &rendered, target)?;
+    rows.extend(orphans.into_iter().map(|e| (e.path, e.state, e.old, None)));
+    Ok(Checked { rows })
+}
+
 /// What the rendered file `f` needs.
 fn plan_file<'a>(tree: &mut tree::Tree, f: &'a File, manifest: &Manifest) -> Result<Entry<'a>> {
     let rel = manifest::normalise(&f.path)
@@ -728,6 +785,68 @@ mod tests {
         assert!(again.written.is_empty() && again.removed.is_empty());
         assert_eq!(again.unchanged, 3);
         assert_eq!(listing(&root), before);
+    }
+
+    /// A check part by part finds what a check of the whole render finds, in the same order,
+    /// and keeps the rendered text only of the files that differ.
+    #[test]
+    fn a_check_part_by_part_finds_what_a_whole_check_finds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("deploy");
+        let first = vec![
+            file("a/edited.conf", "1"),
+            file("a/b/kept.sh", "2"),
+            file("gone.yaml", "3"),
+            file("stale.yaml", "4"),
+            file("removed.txt", "5"),
+        ];
+        write_for(&root, "mcp-stack.yaml", &first, false, Target::Compose).unwrap();
+        std::fs::write(root.join("a/edited.conf"), "by hand").unwrap();
+        std::fs::remove_file(root.join("removed.txt")).unwrap();
+        // Now rendered: one file no longer, one changed, one new.
+        let parts = || {
+            vec![
+                vec![file("stale.yaml", "4 then"), file("a/b/kept.sh", "2")],
+                vec![
+                    file("new/one.yaml", "6"),
+                    file("a/edited.conf", "1"),
+                    file("removed.txt", "5"),
+                ],
+            ]
+        };
+        let mut whole: Vec<File> = parts().into_iter().flatten().collect();
+        whole.sort_by(|a, b| a.path.cmp(&b.path));
+        let expected = format!("{:?}", plan_for(&root, &whole, Target::Compose).unwrap());
+        let checked = check_parts(&root, Target::Compose, |each| {
+            std::thread::scope(|s| {
+                let mut parts = parts().into_iter();
+                let first = parts.next().unwrap();
+                let other = s.spawn(move || each(first));
+                parts.try_for_each(each)?;
+                other.join().unwrap()
+            })
+        })
+        .unwrap();
+        let entries = checked.entries();
+        assert_eq!(format!("{entries:?}"), expected);
+        let states: Vec<(&str, &State)> = entries
+            .iter()
+            .map(|e| (e.path.as_str(), &e.state))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("a/b/kept.sh", &State::UpToDate),
+                ("a/edited.conf", &State::HandEdited),
+                ("new/one.yaml", &State::Missing),
+                ("removed.txt", &State::Missing),
+                ("stale.yaml", &State::Stale),
+                ("gone.yaml", &State::Orphan),
+            ]
+        );
+        // Only the texts that differ are kept.
+        let kept: Vec<&str> = checked.rows.iter().filter_map(|r| r.3.as_deref()).collect();
+        assert_eq!(kept, ["1", "6", "5", "4 then"]);
     }
 
     /// A render that fails after some parts were written leaves the output folder as it was:
