@@ -745,6 +745,20 @@ mod tests {
         out
     }
 
+    /// Hands the first part to `each` on a second thread, the others on this one.
+    fn two_threads(
+        parts: Vec<Vec<File>>,
+        each: &(dyn Fn(Vec<File>) -> Result<()> + Sync),
+    ) -> Result<()> {
+        std::thread::scope(|s| {
+            let mut parts = parts.into_iter();
+            let first = parts.next().unwrap();
+            let other = s.spawn(move || each(first));
+            parts.try_for_each(each)?;
+            other.join().unwrap()
+        })
+    }
+
     /// Parts handed from two threads land as one render: every file, in path order, in the
     /// manifest; and a second render of the same parts changes nothing.
     #[test]
@@ -757,15 +771,7 @@ mod tests {
                 vec![file("one.yaml", "1")],
             ]
         };
-        let render = |each: &(dyn Fn(Vec<File>) -> Result<()> + Sync)| {
-            std::thread::scope(|s| {
-                let mut parts = parts().into_iter();
-                let first = parts.next().unwrap();
-                let other = s.spawn(move || each(first));
-                parts.try_for_each(each)?;
-                other.join().unwrap()
-            })
-        };
+        let render = |each: &(dyn Fn(Vec<File>) -> Result<()> + Sync)| two_threads(parts(), each);
         let (report, files) =
             write_parts(&root, "mcp-stack.yaml", false, Target::Compose, render).unwrap();
         assert_eq!(report.written, ["b/c/three.sh", "b/two.conf", "one.yaml"]);
@@ -817,16 +823,8 @@ mod tests {
         let mut whole: Vec<File> = parts().into_iter().flatten().collect();
         whole.sort_by(|a, b| a.path.cmp(&b.path));
         let expected = format!("{:?}", plan_for(&root, &whole, Target::Compose).unwrap());
-        let checked = check_parts(&root, Target::Compose, |each| {
-            std::thread::scope(|s| {
-                let mut parts = parts().into_iter();
-                let first = parts.next().unwrap();
-                let other = s.spawn(move || each(first));
-                parts.try_for_each(each)?;
-                other.join().unwrap()
-            })
-        })
-        .unwrap();
+        let checked =
+            check_parts(&root, Target::Compose, |each| two_threads(parts(), each)).unwrap();
         let entries = checked.entries();
         assert_eq!(format!("{entries:?}"), expected);
         let states: Vec<(&str, &State)> = entries
