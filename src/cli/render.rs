@@ -63,7 +63,7 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
     }
     // The certificate is made after the files: refuse a link there before writing anything.
     project.refuse_cert_links()?;
-    let (report, files) = output::write_parts(
+    let report = output::write_parts(
         &dir,
         &project.stack.config_file,
         args.force,
@@ -84,7 +84,6 @@ pub fn run(project: &Project, args: &Args, out: &Out) -> Result<i32> {
         report.removed.len(),
         report.unchanged
     ));
-    super::leave(files);
     Ok(0)
 }
 

@@ -37,13 +37,21 @@ pub enum State {
 }
 
 /// `old` is read only for paths that change (a diff shows it), and `new` borrows the rendered
-/// text: an up-to-date file costs no memory beyond its path.
+/// text of a file that changes (`write_parts`, which has written it already, keeps none): an
+/// up-to-date file costs no memory beyond its path.
 #[derive(Debug)]
 pub struct Entry<'a> {
     pub path: String,
     pub state: State,
     pub old: Option<String>,
     pub new: Option<&'a str>,
+}
+
+impl Entry<'_> {
+    /// A file the render no longer makes (edited by hand or not).
+    pub fn is_orphan(&self) -> bool {
+        matches!(self.state, State::Orphan | State::OrphanEdited)
+    }
 }
 
 /// Compares the rendered Compose files with the output folder. Reads only.
@@ -322,7 +330,8 @@ pub fn write_for(
         },
         || stage(dir, files, force, target),
     );
-    commit(staged?, config_name, files, hashes, target)
+    let paths = files.iter().map(|f| f.path.clone()).collect();
+    commit(staged?, config_name, paths, hashes, target)
 }
 
 /// Hashing more than this many bytes is worth a second thread (about 0.1 ms of work).
@@ -379,11 +388,11 @@ fn refuse_hand_edits(dir: &Path, entries: &[Entry], force: bool) -> Result<()> {
     Ok(())
 }
 
-/// Writes a render as its parts come, under the rules of `write_for`, whose result it gives
-/// (with the files, in path order). The output folder is locked and its manifest read first;
+/// Writes a render as its parts come, under the rules of `write_for`, whose result it gives.
+/// The output folder is locked and its manifest read first;
 /// `render` hands each part to the function it is given, on whichever thread made it, and the
-/// part is planned, hashed and written to temporary names at once, while the next is rendered.
-/// When every part is in, orphans and hand edits are found and the whole is committed as
+/// part is planned, hashed and written to temporary names at once, while the next is rendered;
+/// its texts are dropped then (the commit needs the paths and hashes). When every part is in, orphans and hand edits are found and the whole is committed as
 /// `write_for` commits it: until then nothing the user sees has changed. On an error before
 /// the commit (the render's, a write's, a hand edit) the temporary files are removed, and so
 /// are the folders this run made for them, the output folder included (a run waiting for the
@@ -394,7 +403,7 @@ pub fn write_parts(
     force: bool,
     target: Target,
     render: impl FnOnce(&(dyn Fn(Vec<File>) -> Result<()> + Sync)) -> Result<()>,
-) -> Result<(Report, Vec<File>)> {
+) -> Result<Report> {
     let missing = missing_folders(dir);
     let mut tree = tree::Tree::new(dir);
     let opened = (|| {
@@ -426,26 +435,27 @@ pub fn write_parts(
     let mut rows = Vec::new();
     for t in taken {
         temps.extend(t.temps);
-        rows.extend(t.files.into_iter().zip(t.planned).zip(t.hashes));
+        rows.extend(t.planned.into_iter().zip(t.hashes));
     }
     if let Err(e) = rendered {
         give_up(&mut tree, &temps, &made, &missing);
         return Err(e);
     }
-    rows.sort_by(|((a, _), _), ((b, _), _)| a.path.cmp(&b.path));
+    rows.sort_by(|((a, _, _), _), ((b, _, _), _)| a.cmp(b));
     temps.sort_by(|a, b| a.rel().cmp(b.rel()));
-    let ((files, planned), hashes): ((Vec<File>, Vec<_>), Vec<_>) = rows.into_iter().unzip();
+    let (planned, hashes): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+    let paths: Vec<String> = planned.iter().map(|(path, _, _)| path.clone()).collect();
+    // The texts are written already: the entries hold none.
     let mut entries: Vec<Entry> = planned
         .into_iter()
-        .zip(&files)
-        .map(|((path, state, old), f)| Entry {
-            new: (state != State::UpToDate).then_some(f.contents.as_str()),
+        .map(|(path, state, old)| Entry {
             path,
             state,
             old,
+            new: None,
         })
         .collect();
-    let rendered: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let rendered: HashSet<&str> = paths.iter().map(String::as_str).collect();
     let checked = plan_orphans(&mut tree, &old, &rendered, target).and_then(|orphans| {
         entries.extend(orphans);
         refuse_hand_edits(dir, &entries, force)
@@ -461,13 +471,11 @@ pub fn write_parts(
         entries,
         temps,
     };
-    let report = commit(staged, config_name, &files, hashes, target)?;
-    Ok((report, files))
+    commit(staged, config_name, paths, hashes, target)
 }
 
 /// One part of a render, planned, hashed and written to temporary names by `write_parts`.
 struct Taken {
-    files: Vec<File>,
     /// Each file's path, state and old text (see `Entry`).
     planned: Vec<(String, State, Option<String>)>,
     hashes: Vec<String>,
@@ -475,8 +483,8 @@ struct Taken {
 }
 
 /// Plans `files`, writes those that change to temporary names (not a file edited by hand,
-/// unless `force`: the render is refused then) and hashes them all. On an error, the
-/// temporary files written are removed.
+/// unless `force`: the render is refused then) and hashes them all; their texts are dropped
+/// then. On an error, the temporary files written are removed.
 fn take(tree: &mut tree::Tree, old: &Manifest, force: bool, files: Vec<File>) -> Result<Taken> {
     let mut planned = Vec::with_capacity(files.len());
     let mut hashes = Vec::with_capacity(files.len());
@@ -502,7 +510,6 @@ fn take(tree: &mut tree::Tree, old: &Manifest, force: bool, files: Vec<File>) ->
         hashes.push(sha256(f.contents.as_bytes()));
     }
     Ok(Taken {
-        files,
         planned,
         hashes,
         temps,
@@ -544,7 +551,7 @@ fn into_inner<T>(m: std::sync::Mutex<T>) -> T {
 fn commit(
     staged: Staged,
     config_name: &str,
-    files: &[File],
+    paths: Vec<String>,
     hashes: Vec<String>,
     target: Target,
 ) -> Result<Report> {
@@ -563,7 +570,7 @@ fn commit(
             .collect::<std::collections::BTreeMap<_, _>>()
     };
     let mut kept = others(&old.files);
-    kept.extend(files.iter().map(|f| f.path.clone()).zip(hashes));
+    kept.extend(paths.into_iter().zip(hashes));
     let done = Manifest {
         generator: format!("mcpstack {}", env!("CARGO_PKG_VERSION")),
         config: config_name.to_string(),
@@ -664,7 +671,7 @@ fn transaction(
         return Err(err);
     }
     tree.persist_all_shared(temps)?;
-    for e in changes.iter().filter(|e| e.new.is_none()) {
+    for e in changes.iter().filter(|e| e.is_orphan()) {
         tree.remove(&e.path)?;
     }
     tree.sync()
@@ -772,11 +779,8 @@ mod tests {
             ]
         };
         let render = |each: &(dyn Fn(Vec<File>) -> Result<()> + Sync)| two_threads(parts(), each);
-        let (report, files) =
-            write_parts(&root, "mcp-stack.yaml", false, Target::Compose, render).unwrap();
+        let report = write_parts(&root, "mcp-stack.yaml", false, Target::Compose, render).unwrap();
         assert_eq!(report.written, ["b/c/three.sh", "b/two.conf", "one.yaml"]);
-        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["b/c/three.sh", "b/two.conf", "one.yaml"]);
         assert_eq!(
             std::fs::read_to_string(root.join("b/c/three.sh")).unwrap(),
             "3"
@@ -786,8 +790,7 @@ mod tests {
         assert_eq!(manifest.files.get("one.yaml"), Some(&sha256(b"1")));
         assert!(manifest.pending.is_empty());
         let before = listing(&root);
-        let (again, _) =
-            write_parts(&root, "mcp-stack.yaml", false, Target::Compose, render).unwrap();
+        let again = write_parts(&root, "mcp-stack.yaml", false, Target::Compose, render).unwrap();
         assert!(again.written.is_empty() && again.removed.is_empty());
         assert_eq!(again.unchanged, 3);
         assert_eq!(listing(&root), before);
@@ -897,7 +900,7 @@ mod tests {
             std::fs::read_to_string(root.join("sub/b.yaml")).unwrap(),
             "mine"
         );
-        let (report, _) =
+        let report =
             write_parts(&root, "mcp-stack.yaml", true, Target::Compose, render("2")).unwrap();
         assert_eq!(report.written, ["a.yaml", "sub/b.yaml"]);
         assert_eq!(
