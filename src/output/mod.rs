@@ -330,8 +330,7 @@ pub fn write_for(
         },
         || stage(dir, files, force, target),
     );
-    let paths = files.iter().map(|f| f.path.clone()).collect();
-    commit(staged?, config_name, paths, hashes, target)
+    commit(staged?, config_name, hashes, target)
 }
 
 /// Hashing more than this many bytes is worth a second thread (about 0.1 ms of work).
@@ -389,11 +388,11 @@ fn refuse_hand_edits(dir: &Path, entries: &[Entry], force: bool) -> Result<()> {
 }
 
 /// Writes a render as its parts come, under the rules of `write_for`, whose result it gives.
-/// The output folder is locked and its manifest read first;
-/// `render` hands each part to the function it is given, on whichever thread made it, and the
-/// part is planned, hashed and written to temporary names at once, while the next is rendered;
-/// its texts are dropped then (the commit needs the paths and hashes). When every part is in, orphans and hand edits are found and the whole is committed as
-/// `write_for` commits it: until then nothing the user sees has changed. On an error before
+/// The output folder is locked and its manifest read first; `render` hands each part to the
+/// function it is given, on whichever thread made it, and the part is planned, hashed and
+/// written to temporary names at once, while the next is rendered; its texts are dropped then
+/// (the commit needs the paths and hashes). When every part is in, orphans and hand edits are
+/// found and the whole is committed as `write_for` commits it: until then nothing the user sees has changed. On an error before
 /// the commit (the render's, a write's, a hand edit) the temporary files are removed, and so
 /// are the folders this run made for them, the output folder included (a run waiting for the
 /// lock makes it again). A panic leaves its temporary files to the next run, which removes them.
@@ -444,7 +443,6 @@ pub fn write_parts(
     rows.sort_by(|((a, _, _), _), ((b, _, _), _)| a.cmp(b));
     temps.sort_by(|a, b| a.rel().cmp(b.rel()));
     let (planned, hashes): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-    let paths: Vec<String> = planned.iter().map(|(path, _, _)| path.clone()).collect();
     // The texts are written already: the entries hold none.
     let mut entries: Vec<Entry> = planned
         .into_iter()
@@ -455,7 +453,7 @@ pub fn write_parts(
             new: None,
         })
         .collect();
-    let rendered: HashSet<&str> = paths.iter().map(String::as_str).collect();
+    let rendered: HashSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
     let checked = plan_orphans(&mut tree, &old, &rendered, target).and_then(|orphans| {
         entries.extend(orphans);
         refuse_hand_edits(dir, &entries, force)
@@ -471,7 +469,7 @@ pub fn write_parts(
         entries,
         temps,
     };
-    commit(staged, config_name, paths, hashes, target)
+    commit(staged, config_name, hashes, target)
 }
 
 /// One part of a render, planned, hashed and written to temporary names by `write_parts`.
@@ -551,7 +549,6 @@ fn into_inner<T>(m: std::sync::Mutex<T>) -> T {
 fn commit(
     staged: Staged,
     config_name: &str,
-    paths: Vec<String>,
     hashes: Vec<String>,
     target: Target,
 ) -> Result<Report> {
@@ -570,7 +567,9 @@ fn commit(
             .collect::<std::collections::BTreeMap<_, _>>()
     };
     let mut kept = others(&old.files);
-    kept.extend(paths.into_iter().zip(hashes));
+    // The rendered files' entries come first, in the order of their hashes; orphans follow.
+    let rendered = entries.iter().filter(|e| !e.is_orphan());
+    kept.extend(rendered.map(|e| e.path.clone()).zip(hashes));
     let done = Manifest {
         generator: format!("mcpstack {}", env!("CARGO_PKG_VERSION")),
         config: config_name.to_string(),
