@@ -270,35 +270,42 @@ enum Style {
 fn style(v: &str) -> Result<Style, Unsupported> {
     // Most values are one line of printable ASCII, told in one pass without a branch per byte
     // (the compiler vectorises it); only the others are looked at byte by byte.
-    if !v.bytes().fold(true, |ok, b| ok & (b' '..0x7f).contains(&b)) {
-        let (mut control, mut lines) = (false, false);
-        for b in v.bytes() {
-            match b {
-                b'\n' => lines = true,
-                0x80.. => return Err(Unsupported),
-                b if b < b' ' || b == 0x7f => control = true,
-                _ => {}
-            }
-        }
-        if lines {
-            if control || v.ends_with(' ') || v.contains(" \n") {
-                return Ok(Style::Double);
-            }
-            // A block that starts with a space or a break needs an indentation hint, and one
-            // that ends with two breaks a `+`: both left to serde_yaml.
-            if v.starts_with([' ', '\n']) || v.ends_with("\n\n") {
-                return Err(Unsupported);
-            }
-            return Ok(Style::Literal);
-        }
-        if control {
-            return Ok(Style::Double);
+    let printable_line = v.bytes().fold(true, |ok, b| ok & (b' '..0x7f).contains(&b));
+    if !printable_line {
+        if let Some(style) = unusual_style(v)? {
+            return Ok(style);
         }
     }
     if reads_as_other(v) || !plain_allowed(v.as_bytes()) {
         return Ok(Style::Quoted);
     }
     Ok(Style::Plain)
+}
+
+/// The style of a value with a line break, a control character or a byte outside ASCII
+/// (`None`: one line of printable ASCII after all, for the plain/quoted decision).
+fn unusual_style(v: &str) -> Result<Option<Style>, Unsupported> {
+    let (mut control, mut lines) = (false, false);
+    for b in v.bytes() {
+        match b {
+            b'\n' => lines = true,
+            0x80.. => return Err(Unsupported),
+            b if b < b' ' || b == 0x7f => control = true,
+            _ => {}
+        }
+    }
+    if !lines {
+        return Ok(control.then_some(Style::Double));
+    }
+    if control || v.ends_with(' ') || v.contains(" \n") {
+        return Ok(Some(Style::Double));
+    }
+    // A block that starts with a space or a break needs an indentation hint, and one that ends
+    // with two breaks a `+`: both left to serde_yaml.
+    if v.starts_with([' ', '\n']) || v.ends_with("\n\n") {
+        return Err(Unsupported);
+    }
+    Ok(Some(Style::Literal))
 }
 
 /// Whether `v` (ASCII, one line, no control character) may stand as a plain scalar in block context.
