@@ -3,6 +3,7 @@
 use super::location::{KeyPath, Locations, Pos, Seg};
 use super::schema::{closest, json_schema, keys_at};
 use super::types::Config;
+use super::yaml;
 use crate::error::{Diagnostic, Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -165,26 +166,17 @@ fn located_error(file: &Path, text: String, pos: Pos, message: &str, help: &str)
     }
 }
 
-/// Parses `text` as the configuration named `file` in folder `dir`.
+/// Parses `text` as the configuration named `file` in folder `dir`: one pass of the YAML
+/// parser builds the tree and the index of key positions, and the tree is read into the
+/// typed configuration.
 pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Source)> {
-    // serde_yaml takes far too long on some files the index refuses at once (deep flow
-    // collections), so its result is used only once the index has accepted the file. For a
-    // large file it reads on a thread of its own meanwhile; for a refused one that thread is
-    // left to finish or to end with the process (which exits on the error), unread.
-    // The thread's stack is the main thread's usual 8 MiB: serde_yaml nests up to 128 levels
-    // before it gives up, on files the index may refuse at 64.
-    let typed_ahead = (text.len() > AHEAD_BYTES)
-        .then(|| {
-            let text = text.clone();
-            std::thread::Builder::new()
-                .stack_size(8 << 20)
-                .spawn(move || typed(&text))
-                .ok()
-        })
-        .flatten();
-    let (locations, problem) = match Locations::index(&text) {
-        Ok(l) => (l, None),
-        Err(e) => (Locations::default(), Some(e)),
+    let (document, problem) = match yaml::read(&text) {
+        Ok(d) => (Some(d), None),
+        Err(e) => (None, Some(e)),
+    };
+    let (root, locations) = match document {
+        Some(d) => (d.root, d.locations),
+        None => (None, Locations::default()),
     };
     let source = Source {
         locations,
@@ -197,22 +189,21 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
         d.pos = Some(e.pos);
         return Err(source.error(vec![d]));
     }
-    if source.text.trim().is_empty() {
-        return Err(
-            source.error(vec![Diagnostic::new(KeyPath::root(), "the file is empty")
-                .help("run `mcpstack init` to write a starting configuration")]),
-        );
+    if root.is_none() {
+        let message = if source.text.trim().is_empty() {
+            "the file is empty"
+        } else {
+            "the file holds no configuration, only comments"
+        };
+        return Err(source.error(vec![Diagnostic::new(KeyPath::root(), message)
+            .help("run `mcpstack init` to write a starting configuration")]));
     }
-    let (parsed, unknown) = match typed_ahead {
-        Some(read) => read
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        None => typed(&source.text),
-    };
+    let (parsed, unknown) = typed(root.as_ref());
     let config = match parsed {
         Ok(c) => c,
-        Err((e, path)) => return Err(source.error(vec![type_error(&e, path)])),
+        Err((e, path)) => return Err(source.error(vec![type_error(e, path, &source.locations)])),
     };
+    drop(root);
     if !unknown.is_empty() {
         let schema = json_schema();
         let diags = unknown
@@ -226,29 +217,24 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
     Ok((config, source))
 }
 
-/// A configuration this large is read by serde_yaml on a second thread while it is indexed
-/// (a thread costs tens of microseconds; reading a kilobyte a few).
-const AHEAD_BYTES: usize = 16 * 1024;
-
 /// The typed config, with the keys it does not know; on an error, the path of the key it
 /// failed at.
 type Typed = (
-    std::result::Result<Config, (serde_yaml::Error, serde_path_to_error::Path)>,
+    std::result::Result<Config, (yaml::Error, serde_path_to_error::Path)>,
     Vec<KeyPath>,
 );
 
-fn typed(text: &str) -> Typed {
+fn typed(root: Option<&yaml::Node>) -> Typed {
     let mut unknown = Vec::new();
-    let de = serde_yaml::Deserializer::from_str(text);
+    let de = yaml::Value(root);
     if let Ok(config) = serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p))) {
         return (Ok(config), unknown);
     }
-    // Only a failed read needs the path it failed at: the text is read again, tracking it.
+    // Only a failed read needs the path it failed at: the tree is read again, tracking it.
     let mut unknown = Vec::new();
     let mut track = serde_path_to_error::Track::new();
-    let de = serde_yaml::Deserializer::from_str(text);
-    let de = serde_path_to_error::Deserializer::new(de, &mut track);
-    let parsed: std::result::Result<Config, serde_yaml::Error> =
+    let de = serde_path_to_error::Deserializer::new(yaml::Value(root), &mut track);
+    let parsed: std::result::Result<Config, yaml::Error> =
         serde_ignored::deserialize(de, |p| unknown.push(ignored_path(&p)));
     (parsed.map_err(|e| (e, track.path())), unknown)
 }
@@ -278,7 +264,9 @@ fn unknown_key(schema: &serde_json::Value, path: KeyPath) -> Diagnostic {
     d
 }
 
-fn type_error(e: &serde_yaml::Error, path: serde_path_to_error::Path) -> Diagnostic {
+/// A value of the wrong type, pointed at by its key (or item), as every other error is: the
+/// value's own place only where the path has none (the document itself).
+fn type_error(e: yaml::Error, path: serde_path_to_error::Path, at: &Locations) -> Diagnostic {
     let key = KeyPath(
         path.iter()
             .filter_map(|s| match s {
@@ -288,32 +276,11 @@ fn type_error(e: &serde_yaml::Error, path: serde_path_to_error::Path) -> Diagnos
             })
             .collect(),
     );
-    let mut message = e.to_string();
-    // serde_yaml adds positions and prefixes the path; we print both ourselves.
-    let context = message
-        .split_once(", while ")
-        .map(|(_, rest)| rest.split(" at line ").next().unwrap_or(rest).to_string());
-    if let Some(i) = message.find(" at line ") {
-        message.truncate(i);
-    }
-    if let Some(ctx) = context {
-        message = format!("{message} (while {ctx})");
-    }
-    let prefix = format!("{key}: ");
-    if let Some(rest) = message.strip_prefix(&prefix) {
-        message = rest.to_string();
-    }
-    let mut d = Diagnostic::new(key, message.clone());
-    if let Some(loc) = e.location() {
-        d.pos = Some(super::location::Pos {
-            line: loc.line(),
-            col: loc.column(),
-        });
-    }
-    if message.contains("missing field") {
+    let missing = e.message.contains("missing field");
+    let mut d = Diagnostic::new(key.clone(), e.message);
+    d.pos = at.find(&key).or(e.pos);
+    if missing {
         d = d.help("add the key; see the configuration reference in the README");
-    } else if message.contains("did not find expected") || message.contains("mapping values") {
-        d = d.help("check the indentation and the `key: value` form of this line");
     }
     d
 }

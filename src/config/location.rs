@@ -96,10 +96,10 @@ pub const MAX_EXPANDED_NODES: usize = 100_000;
 impl Locations {
     /// Indexes `text`, refusing what the deserializer would accept silently or expensively:
     /// nesting deeper than [`MAX_DEPTH`], more than [`MAX_ALIASES`] aliases or
-    /// [`MAX_EXPANDED_NODES`] nodes once expanded, a key twice in one mapping, and tags other
-    /// than YAML's own. A text the YAML parser rejects yields the index so far: the
-    /// deserializer reports the syntax error itself.
-    pub fn index(text: &str) -> Result<Self, Diagnostic> {
+    /// [`MAX_EXPANDED_NODES`] nodes once expanded, a key twice in one mapping, tags other
+    /// than YAML's own, a second document, and YAML syntax errors. Each event the index accepts is handed on to
+    /// `then` (the tree is built from the same pass).
+    pub fn index_with(text: &str, then: &mut dyn FnMut(Event, Marker)) -> Result<Self, Diagnostic> {
         let mut recv = Recv::default();
         let mut parser = Parser::new_from_str(text);
         loop {
@@ -112,8 +112,16 @@ impl Locations {
                         .fail(&mark, too_deep(), DEPTH_HELP)
                         .map(|_| Locations::default());
                 }
-                Err(_) => break,
-                Ok((ev, mark)) => recv.on(ev, mark)?,
+                Err(e) => {
+                    let (message, help) = syntax(e.info());
+                    return recv
+                        .fail(e.marker(), message, help)
+                        .map(|_| Locations::default());
+                }
+                Ok((ev, mark)) => {
+                    recv.on(&ev, mark)?;
+                    then(ev, mark);
+                }
             }
         }
         Ok(recv.locations)
@@ -187,6 +195,24 @@ pub struct Diagnostic {
     pub help: String,
 }
 
+/// A YAML syntax error's message, with the parser's context after it in brackets
+/// ("did not find expected key (while parsing a block mapping)"), and a hint for the usual
+/// causes.
+fn syntax(info: &str) -> (String, &'static str) {
+    let message = match info.split_once(", ") {
+        Some((context, problem)) if context.starts_with("while ") => {
+            format!("{problem} ({context})")
+        }
+        _ => info.to_string(),
+    };
+    let help = if message.contains("did not find expected") || message.contains("mapping values") {
+        "check the indentation and the `key: value` form of this line"
+    } else {
+        "check the YAML syntax of this line"
+    };
+    (message, help)
+}
+
 fn too_deep() -> String {
     format!("the file nests deeper than {MAX_DEPTH} levels")
 }
@@ -215,6 +241,7 @@ struct Recv {
     anchors: HashMap<usize, usize>,
     nodes: usize,
     aliases: usize,
+    documents: usize,
 }
 
 impl Recv {
@@ -335,14 +362,24 @@ impl Recv {
         Ok(())
     }
 
-    fn on(&mut self, ev: Event, mark: Marker) -> Result<(), Diagnostic> {
+    fn on(&mut self, ev: &Event, mark: Marker) -> Result<(), Diagnostic> {
         match ev {
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return self.fail(
+                        &mark,
+                        "the file holds more than one YAML document".into(),
+                        "keep one document: mcp-stack.yaml is a single mapping, with no second `---`",
+                    );
+                }
+            }
             Event::Scalar(value, _, anchor, tag) => {
-                let is_key = self.enter_node(&mark, Some(&value))?;
+                let is_key = self.enter_node(&mark, Some(value))?;
                 self.tag(&mark, tag.as_ref())?;
                 self.count(&mark, None)?;
-                if anchor > 0 {
-                    self.anchors.insert(anchor, 1);
+                if *anchor > 0 {
+                    self.anchors.insert(*anchor, 1);
                 }
                 if !is_key && !self.stack.is_empty() {
                     self.leave_node();
@@ -350,12 +387,12 @@ impl Recv {
             }
             Event::Alias(id) => {
                 let is_key = self.enter_node(&mark, None)?;
-                self.count(&mark, Some(id))?;
+                self.count(&mark, Some(*id))?;
                 if !is_key && !self.stack.is_empty() {
                     self.leave_node();
                 }
             }
-            Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
+            Event::MappingStart(anchor, tag) | Event::SequenceStart(anchor, tag) => {
                 if !self.stack.is_empty() {
                     self.enter_node(&mark, None)?;
                 }
@@ -364,7 +401,7 @@ impl Recv {
                     return self.fail(&mark, too_deep(), DEPTH_HELP);
                 }
                 self.count(&mark, None)?;
-                self.open.push((anchor, self.nodes));
+                self.open.push((*anchor, self.nodes));
                 self.stack.push(match ev {
                     Event::MappingStart(..) => Frame::Map { key: None },
                     _ => Frame::Seq { next: 0 },
@@ -394,7 +431,7 @@ mod tests {
     #[test]
     fn finds_keys_and_items() {
         let text = "version: 1\nservers:\n  main:\n    port: 8000\n    depends_on: [a, b]\n    env:\n      X: y\n";
-        let loc = Locations::index(text).unwrap();
+        let loc = Locations::index_with(text, &mut |_, _| {}).unwrap();
         let at = |p: KeyPath| loc.exact(&p).map(|p| (p.line, p.col));
         assert_eq!(at(KeyPath::of(&["version"])), Some((1, 1)));
         assert_eq!(at(KeyPath::of(&["servers", "main"])), Some((3, 3)));

@@ -9,6 +9,7 @@ pub mod package;
 pub mod schema;
 pub mod types;
 pub mod validate;
+pub mod yaml;
 
 pub use confine::validate;
 pub use load::{load, parse, Source};
