@@ -206,7 +206,7 @@ fn render(
             fs::read_to_string(tmp.path().join("deploy").join(name)).unwrap(),
         );
     }
-    for server in ["time", "memory"] {
+    for server in ["time", "memory", "clock", "clock2"] {
         let p = tmp.path().join(format!("deploy/build/{server}/Dockerfile"));
         if let Ok(body) = fs::read_to_string(p) {
             files.insert(server.to_string(), body);
@@ -272,6 +272,19 @@ fn a_package_server_with_another_transport_runs_unbridged() {
         time.contains(r#""check", "mcp-server-time-http"]"#),
         "{time}"
     );
+}
+
+/// A `transport` written in an anchor counts as written for every alias of it: the second
+/// server is no more bridged than the first.
+#[test]
+fn a_transport_from_an_alias_counts_as_written() {
+    let (_t, f) = render(&stack(
+        "  time:\n    package: pypi:mcp-server-time==2026.10.19\n    transport: streamable-http\n    command: &cmd [mcp-server-time-http]\n  clock: &clock\n    package: pypi:mcp-server-time==2026.10.19\n    transport: streamable-http\n    command: *cmd\n  clock2: *clock\n",
+    ));
+    for name in ["time", "clock", "clock2"] {
+        let file = &f[name];
+        assert!(!file.contains("mcp-proxy"), "{name}: {file}");
+    }
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! Reading `mcp-stack.yaml`: syntax, types and unknown keys, each error with its key path and line.
 
-use super::location::{KeyPath, Locations, Pos, Seg};
+use super::location::{KeyPath, Pos, Seg};
 use super::schema::{closest, json_schema, keys_at};
 use super::types::Config;
-use super::yaml;
+use super::yaml::{self, Locations};
 use crate::error::{Diagnostic, Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -167,16 +167,12 @@ fn located_error(file: &Path, text: String, pos: Pos, message: &str, help: &str)
 }
 
 /// Parses `text` as the configuration named `file` in folder `dir`: one pass of the YAML
-/// parser builds the tree and the index of key positions, and the tree is read into the
-/// typed configuration.
+/// parser builds the tree (which is also the index of key positions), and the tree is read
+/// into the typed configuration.
 pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Source)> {
-    let (document, problem) = match yaml::read(&text) {
-        Ok(d) => (Some(d), None),
-        Err(e) => (None, Some(e)),
-    };
-    let (root, locations) = match document {
-        Some(d) => (d.root, d.locations),
-        None => (None, Locations::default()),
+    let (locations, problem) = match yaml::read(&text) {
+        Ok(l) => (l, None),
+        Err(e) => (Locations::default(), Some(e)),
     };
     let source = Source {
         locations,
@@ -189,7 +185,7 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
         d.pos = Some(e.pos);
         return Err(source.error(vec![d]));
     }
-    if root.is_none() {
+    if source.locations.root().is_none() {
         let message = if source.text.trim().is_empty() {
             "the file is empty"
         } else {
@@ -198,12 +194,11 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
         return Err(source.error(vec![Diagnostic::new(KeyPath::root(), message)
             .help("run `mcpstack init` to write a starting configuration")]));
     }
-    let (parsed, unknown) = typed(root.as_ref());
+    let (parsed, unknown) = typed(source.locations.root());
     let config = match parsed {
         Ok(c) => c,
         Err((e, path)) => return Err(source.error(vec![type_error(e, path, &source.locations)])),
     };
-    drop(root);
     if !unknown.is_empty() {
         let schema = json_schema();
         let diags = unknown
@@ -242,11 +237,14 @@ fn typed(root: Option<&yaml::Node>) -> Typed {
 /// A `package:` server speaks stdio, as `uvx` and `npx` run it, unless `transport` is written.
 fn package_defaults(config: &mut Config, source: &Source) {
     for (name, s) in config.servers.iter_mut() {
+        if s.package.is_none() {
+            continue;
+        }
         let written = source
             .locations
             .exact(&KeyPath::of(&["servers", name, "transport"]))
             .is_some();
-        if s.package.is_some() && !written {
+        if !written {
             s.transport = super::types::Transport::Stdio;
         }
     }

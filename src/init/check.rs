@@ -2,7 +2,8 @@
 //! become a configuration, `validate` runs on it, and the problems at that answer's key are kept.
 
 use super::answers::Answers;
-use crate::config::location::{KeyPath, Locations};
+use crate::config::location::KeyPath;
+use crate::config::yaml::Locations;
 use crate::config::{self, Source};
 use crate::error::{Diagnostic, Error};
 use std::path::Path;

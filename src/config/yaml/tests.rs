@@ -1,6 +1,7 @@
 //! The tree reads every shape of value as serde_yaml reads the same text: the typed
 //! configuration, the unknown keys, and the message and place of each type error.
 
+use super::super::location::KeyPath;
 use super::super::types::Config;
 use super::{read, Value};
 
@@ -37,10 +38,10 @@ fn by_serde_yaml(text: &str) -> Outcome {
 }
 
 fn by_tree(text: &str) -> Outcome {
-    let doc = read(text).expect("the index accepts the text");
+    let doc = read(text).expect("the parser accepts the text");
     let mut unknown = Vec::new();
     let read: Result<Config, _> =
-        serde_ignored::deserialize(Value(doc.root.as_ref()), |p| unknown.push(p.to_string()));
+        serde_ignored::deserialize(Value(doc.root()), |p| unknown.push(p.to_string()));
     match read {
         Ok(c) => Outcome::Read(format!("{c:?}"), unknown),
         Err(e) => Outcome::Refused(e.message),
@@ -349,4 +350,59 @@ fn every_configuration_in_the_repository_reads_as_serde_yaml_reads_it() {
         assert_eq!(by_serde_yaml(&text), by_tree(&text), "{}", file.display());
     }
     assert!(compared >= 100, "only {compared} configurations compared");
+}
+
+#[test]
+fn finds_keys_and_items() {
+    let text = "version: 1\nservers:\n  main:\n    port: 8000\n    depends_on: [a, b]\n    env:\n      X: y\n";
+    let loc = read(text).unwrap();
+    let at = |p: KeyPath| loc.exact(&p).map(|p| (p.line, p.col));
+    assert_eq!(at(KeyPath::of(&["version"])), Some((1, 1)));
+    assert_eq!(at(KeyPath::of(&["servers", "main"])), Some((3, 3)));
+    assert_eq!(at(KeyPath::of(&["servers", "main", "port"])), Some((4, 5)));
+    assert_eq!(
+        at(KeyPath::of(&["servers", "main", "depends_on"]).index(1)),
+        Some((5, 21))
+    );
+    assert_eq!(
+        at(KeyPath::of(&["servers", "main", "env", "X"])),
+        Some((7, 7))
+    );
+    let missing = KeyPath::of(&["servers", "main", "path"]);
+    assert_eq!(loc.exact(&missing), None);
+    assert_eq!(loc.find(&missing).map(|p| p.line), Some(3));
+    assert_eq!(loc.find(&KeyPath::root()), None);
+}
+
+/// A key inside an alias is found where its anchor wrote it; the alias itself where it stands.
+#[test]
+fn finds_keys_through_aliases() {
+    let text = "servers:\n  a: &s\n    transport: sse\n  b: *s\n";
+    let loc = read(text).unwrap();
+    let at = |keys: &[&str]| loc.exact(&KeyPath::of(keys)).map(|p| (p.line, p.col));
+    assert_eq!(at(&["servers", "b"]), Some((4, 3)));
+    assert_eq!(at(&["servers", "b", "transport"]), Some((3, 5)));
+}
+
+/// Duplicates are found in small mappings and in large ones (where keys are hashed), with the
+/// first one's line; keys alike in text but not in style are the same key.
+#[test]
+fn duplicate_keys_in_small_and_large_mappings() {
+    for n in [3, 40] {
+        let mut text = String::from("env:\n");
+        for i in 0..n {
+            text.push_str(&format!("  K{i}: v\n"));
+        }
+        text.push_str("  'K1': again\n");
+        let e = read(&text).unwrap_err();
+        assert_eq!(e.message, "duplicate key `K1`", "{n} keys");
+        assert_eq!(e.path, KeyPath::of(&["env", "K1"]));
+        assert_eq!(
+            (e.pos.line, e.help.contains("line 3")),
+            (n + 2, true),
+            "{e:?}"
+        );
+    }
+    let unique: String = (0..40).map(|i| format!("K{i}: v\n")).collect();
+    assert!(read(&unique).is_ok());
 }

@@ -1,9 +1,20 @@
-//! The tree: nodes with positions, built from the same events the index reads.
+//! The tree: nodes with positions, built in the one pass over the parser's events that also
+//! enforces the limits on a configuration's shape.
 
-use super::super::location::{Diagnostic, Locations, Pos};
+use super::super::location::{Diagnostic, KeyPath, Pos, Seg};
+use super::Locations;
 use std::collections::HashMap;
-use yaml_rust2::parser::Event;
+use std::hash::{Hash, Hasher};
+use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// Limits on the shape of a configuration, checked while parsing (in linear time) before any
+/// value is read.
+pub const MAX_DEPTH: usize = 64;
+/// Alias uses (`*name`) in one file.
+pub const MAX_ALIASES: usize = 100;
+/// Nodes after expanding every alias: stops "billion laughs" files.
+pub const MAX_EXPANDED_NODES: usize = 100_000;
 
 /// One value of the file and where it starts.
 #[derive(Debug, Clone)]
@@ -23,6 +34,16 @@ pub enum Kind {
     Map(Vec<(Node, Node)>),
 }
 
+impl Node {
+    /// The text a key is looked up and compared by: a scalar's, `?` for a complex key.
+    pub fn key_text(&self) -> &str {
+        match &self.kind {
+            Kind::Scalar { text, .. } => text,
+            _ => "?",
+        }
+    }
+}
+
 /// How a scalar is written: only plain ones are read as null, booleans or numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -32,7 +53,7 @@ pub enum Style {
     Folded,
 }
 
-/// The YAML core tags the index lets through (it refuses every other tag).
+/// The YAML core tags a configuration may carry (every other tag is refused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tag {
     Str,
@@ -44,35 +65,73 @@ pub enum Tag {
     Other,
 }
 
-/// A parsed file: its document (none when it holds only comments) and the index of its keys.
-#[derive(Debug)]
-pub struct Document {
-    pub root: Option<Node>,
-    pub locations: Locations,
+/// Parses `text` into its tree (none when it holds only comments), refusing what the
+/// deserializer would accept silently or expensively: nesting deeper than [`MAX_DEPTH`], more
+/// than [`MAX_ALIASES`] aliases or [`MAX_EXPANDED_NODES`] nodes once expanded, a key twice in
+/// one mapping, tags other than YAML's own, a second document, and YAML syntax errors.
+pub fn read(text: &str) -> Result<Locations, Diagnostic> {
+    let mut build = Build::default();
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break,
+            // The scanner's own nesting limit: the same problem as ours, found earlier.
+            Err(e) if e.info().contains("recursion limit") => {
+                return Err(build.fail(e.marker(), too_deep(), DEPTH_HELP));
+            }
+            Err(e) => {
+                let (message, help) = syntax(e.info());
+                return Err(build.fail(e.marker(), message, help));
+            }
+            Ok((ev, mark)) => build.on(ev, mark)?,
+        }
+    }
+    Ok(Locations { root: build.root })
 }
 
-/// Parses `text` once into its tree and its index; the index's limits and syntax errors come
-/// back as a located problem.
-pub fn read(text: &str) -> Result<Document, Diagnostic> {
-    let mut build = Build::default();
-    let locations = Locations::index_with(text, &mut |ev, mark| build.on(ev, mark))?;
-    Ok(Document {
-        root: build.root,
-        locations,
-    })
+/// A YAML syntax error's message, with the parser's context after it in brackets
+/// ("did not find expected key (while parsing a block mapping)"), and a hint for the usual
+/// causes.
+fn syntax(info: &str) -> (String, &'static str) {
+    let message = match info.split_once(", ") {
+        Some((context, problem)) if context.starts_with("while ") => {
+            format!("{problem} ({context})")
+        }
+        _ => info.to_string(),
+    };
+    let help = if message.contains("did not find expected") || message.contains("mapping values") {
+        "check the indentation and the `key: value` form of this line"
+    } else {
+        "check the YAML syntax of this line"
+    };
+    (message, help)
 }
+
+fn too_deep() -> String {
+    format!("the file nests deeper than {MAX_DEPTH} levels")
+}
+
+const DEPTH_HELP: &str = "mcp-stack.yaml needs a handful of levels: flatten this value";
+
+/// From this many keys a mapping finds duplicates through a table of their hashes.
+const HASHED_FROM: usize = 16;
 
 /// A container being built.
 enum Open {
     Map {
         pos: Pos,
         anchor: usize,
+        /// Expanded node count when it started (for the size of its anchor).
+        start: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
+        /// Key hash → the first entry with it, for large mappings.
+        hashed: HashMap<u64, usize>,
     },
     Seq {
         pos: Pos,
         anchor: usize,
+        start: usize,
         items: Vec<Node>,
     },
 }
@@ -80,20 +139,61 @@ enum Open {
 #[derive(Default)]
 struct Build {
     open: Vec<Open>,
-    /// Finished anchored nodes, by the parser's anchor number: an alias is a copy of one
-    /// (the index has already bounded how much aliases expand to).
-    anchors: HashMap<usize, Node>,
+    /// Finished anchored nodes and their expanded sizes, by the parser's anchor number: an
+    /// alias is a copy of one.
+    anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
+    /// Nodes so far, aliases expanded.
+    nodes: usize,
+    aliases: usize,
+    documents: usize,
+}
+
+fn pos(mark: &Marker) -> Pos {
+    Pos {
+        line: mark.line(),
+        col: mark.col() + 1,
+    }
 }
 
 impl Build {
-    fn on(&mut self, ev: Event, mark: Marker) {
-        let pos = Pos {
-            line: mark.line(),
-            col: mark.col() + 1,
-        };
+    /// The key path of the value being read: for error messages only.
+    fn path(&self) -> KeyPath {
+        let mut segs = Vec::new();
+        for open in &self.open {
+            match open {
+                Open::Map { key: Some(k), .. } => segs.push(Seg::Key(k.key_text().into())),
+                Open::Map { key: None, .. } => break,
+                Open::Seq { items, .. } => segs.push(Seg::Index(items.len())),
+            }
+        }
+        KeyPath(segs)
+    }
+
+    fn fail(&self, mark: &Marker, message: String, help: &str) -> Diagnostic {
+        Diagnostic {
+            path: self.path(),
+            pos: pos(mark),
+            message,
+            help: help.into(),
+        }
+    }
+
+    fn on(&mut self, ev: Event, mark: Marker) -> Result<(), Diagnostic> {
         match ev {
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(self.fail(
+                        &mark,
+                        "the file holds more than one YAML document".into(),
+                        "keep one document: mcp-stack.yaml is a single mapping, with no second `---`",
+                    ));
+                }
+            }
             Event::Scalar(text, style, anchor, tag) => {
+                self.tag(&mark, tag.as_ref())?;
+                self.count(&mark, 1)?;
                 let style = match style {
                     TScalarStyle::Plain => Style::Plain,
                     TScalarStyle::Literal => Style::Literal,
@@ -109,32 +209,61 @@ impl Build {
                     _ => Tag::Other,
                 });
                 let node = Node {
-                    pos,
+                    pos: pos(&mark),
                     kind: Kind::Scalar { text, style, tag },
                 };
-                self.done(node, anchor);
+                self.done(node, anchor, 1)?;
             }
             Event::Alias(id) => {
-                if let Some(node) = self.anchors.get(&id).cloned() {
-                    self.done(node, 0);
+                self.aliases += 1;
+                if self.aliases > MAX_ALIASES {
+                    return Err(self.fail(
+                        &mark,
+                        format!("more than {MAX_ALIASES} aliases"),
+                        "write the values out, or use fewer `*name` references",
+                    ));
+                }
+                // The parser refuses an alias to an unknown anchor.
+                if let Some((node, size)) = self.anchors.get(&id) {
+                    let (mut node, size) = (node.clone(), *size);
+                    self.count(&mark, size)?;
+                    // The copy stands where the alias is written.
+                    node.pos = pos(&mark);
+                    self.done(node, 0, size)?;
                 }
             }
-            Event::MappingStart(anchor, _) => self.open.push(Open::Map {
-                pos,
-                anchor,
-                entries: Vec::new(),
-                key: None,
-            }),
-            Event::SequenceStart(anchor, _) => self.open.push(Open::Seq {
-                pos,
-                anchor,
-                items: Vec::new(),
-            }),
+            Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
+                let is_map = matches!(ev, Event::MappingStart(..));
+                self.tag(&mark, tag.as_ref())?;
+                if self.open.len() >= MAX_DEPTH {
+                    return Err(self.fail(&mark, too_deep(), DEPTH_HELP));
+                }
+                self.count(&mark, 1)?;
+                let (pos, start) = (pos(&mark), self.nodes);
+                self.open.push(if is_map {
+                    Open::Map {
+                        pos,
+                        anchor,
+                        start,
+                        entries: Vec::new(),
+                        key: None,
+                        hashed: HashMap::new(),
+                    }
+                } else {
+                    Open::Seq {
+                        pos,
+                        anchor,
+                        start,
+                        items: Vec::new(),
+                    }
+                });
+            }
             Event::MappingEnd | Event::SequenceEnd => {
-                let (node, anchor) = match self.open.pop() {
+                let (node, anchor, start) = match self.open.pop() {
                     Some(Open::Map {
                         pos,
                         anchor,
+                        start,
                         entries,
                         ..
                     }) => (
@@ -143,35 +272,136 @@ impl Build {
                             kind: Kind::Map(entries),
                         },
                         anchor,
+                        start,
                     ),
-                    Some(Open::Seq { pos, anchor, items }) => (
+                    Some(Open::Seq {
+                        pos,
+                        anchor,
+                        start,
+                        items,
+                    }) => (
                         Node {
                             pos,
                             kind: Kind::Seq(items),
                         },
                         anchor,
+                        start,
                     ),
-                    None => return,
+                    None => return Ok(()),
                 };
-                self.done(node, anchor);
+                let size = self.nodes - start + 1;
+                self.done(node, anchor, size)?;
             }
             _ => {}
         }
+        Ok(())
     }
 
-    /// A finished node goes to its container, or becomes the document's root.
-    fn done(&mut self, node: Node, anchor: usize) {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+    fn tag(&self, mark: &Marker, tag: Option<&yaml_rust2::parser::Tag>) -> Result<(), Diagnostic> {
+        let Some(t) = tag else { return Ok(()) };
+        let core = ["str", "int", "float", "bool", "null", "map", "seq"];
+        if (t.handle == "!!" || t.handle == "tag:yaml.org,2002:") && core.contains(&&*t.suffix) {
+            return Ok(());
         }
+        let mut d = self.fail(
+            mark,
+            format!("the YAML tag `{}{}` is not supported", t.handle, t.suffix),
+            "remove the tag: mcp-stack.yaml uses plain values",
+        );
+        // Point at the key the tagged value belongs to.
+        if let Some(Open::Map { key: Some(k), .. }) = self.open.last() {
+            d.pos = k.pos;
+        }
+        Err(d)
+    }
+
+    /// Counts `size` more nodes (what an alias expands to, or one) against the limit.
+    fn count(&mut self, mark: &Marker, size: usize) -> Result<(), Diagnostic> {
+        self.nodes = self.nodes.saturating_add(size);
+        if self.nodes > MAX_EXPANDED_NODES {
+            return Err(self.fail(
+                mark,
+                format!("the file expands to more than {MAX_EXPANDED_NODES} values"),
+                "aliases (`*name`) repeat what their anchor holds: use fewer of them",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A finished node goes to its container (as a key, refused if the mapping has it
+    /// already, or as a value), or becomes the document's root.
+    fn done(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Diagnostic> {
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let path = match self.open.last() {
+            Some(Open::Map { key: None, .. }) => Some(self.path()),
+            _ => None,
+        };
         match self.open.last_mut() {
-            Some(Open::Map { entries, key, .. }) => match key.take() {
+            Some(Open::Map {
+                entries,
+                key,
+                hashed,
+                ..
+            }) => match key.take() {
                 Some(k) => entries.push((k, node)),
-                None => *key = Some(node),
+                None => {
+                    if let Some(first) = duplicate(entries, hashed, &node) {
+                        let name = node.key_text().to_string();
+                        let mut path = path.unwrap_or_default();
+                        path.0.push(Seg::Key(name.clone()));
+                        return Err(Diagnostic {
+                            path,
+                            pos: node.pos,
+                            message: format!("duplicate key `{name}`"),
+                            help: format!(
+                                "the first `{name}` is on line {}; keep one of them",
+                                first.line
+                            ),
+                        });
+                    }
+                    *key = Some(node);
+                }
             },
             Some(Open::Seq { items, .. }) => items.push(node),
-            // The index refuses a second document.
             None => self.root = Some(node),
         }
+        Ok(())
     }
+}
+
+/// The position of an earlier key of `entries` with `key`'s text. A small mapping is
+/// searched; a large one keeps a table of its keys' hashes (checked against the text, so a
+/// collision is never taken for a duplicate).
+fn duplicate(
+    entries: &[(Node, Node)],
+    hashed: &mut HashMap<u64, usize>,
+    key: &Node,
+) -> Option<Pos> {
+    let text = key.key_text();
+    let same = |i: &usize| entries[*i].0.key_text() == text;
+    if entries.len() < HASHED_FROM {
+        return (0..entries.len()).find(same).map(|i| entries[i].0.pos);
+    }
+    if hashed.is_empty() {
+        for (i, (k, _)) in entries.iter().enumerate() {
+            hashed.entry(hash(k.key_text())).or_insert(i);
+        }
+    }
+    let h = hash(text);
+    let found = match hashed.get(&h) {
+        None => None,
+        Some(i) if same(i) => Some(*i),
+        // Two keys with one hash: look through them all.
+        Some(_) => (0..entries.len()).find(same),
+    };
+    hashed.entry(h).or_insert(entries.len());
+    found.map(|i| entries[i].0.pos)
+}
+
+fn hash(text: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
