@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Why configuration loading stays two passes: times mcpstack's own load of a generated
-# mcp-stack.yaml (the event pass that indexes positions and refuses hostile shapes, then
-# serde_yaml's deserialiser) against each pass alone and against the single-pass crates that
-# could replace both (serde-saphyr: positions and limits in one pass; marked-yaml: a tree with
-# positions that serde reads, no anchors), each parsing into the same `Config`.
+# Times mcpstack's load of a generated mcp-stack.yaml (one pass of yaml-rust2's events that
+# builds a tree with positions and refuses hostile shapes, then its own deserializer over the
+# tree) against its pass alone, the two passes it made before (that pass and serde_yaml's
+# deserializer), and the single-pass crates that could replace it (serde-saphyr: positions and
+# limits in one pass; marked-yaml: a tree with positions that serde reads, no anchors), each
+# reading into the same `Config`.
 # Builds a throwaway crate outside the repository (neither is a dependency of mcpstack),
 # pinned by mcpstack's Cargo.lock; its build stays in target/bench-yaml-parsers for reruns.
 # Needs python3 and the crate registry. Usage: bash bench/yaml-parsers.sh [SERVERS] [RUNS]
@@ -32,7 +33,7 @@ marked-yaml = { version = "0.8", features = ["serde"] }
 debug = false
 TOML
 cat > "$work/crate/src/main.rs" <<'RUST'
-use mcpstack::config::{self, location::Locations, types::Config};
+use mcpstack::config::{self, types::Config, yaml};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -60,13 +61,19 @@ fn main() {
     let saphyr: Config = serde_saphyr::from_str(&text).unwrap();
     assert_eq!(ours, serde_yaml::to_string(&saphyr).unwrap(), "serde-saphyr read it differently");
     let marked: Config = marked_yaml::from_yaml(0, &text).unwrap();
+    let (tree, _) = config::parse(file.clone(), dir.clone(), text.clone()).unwrap();
+    assert_eq!(ours, serde_yaml::to_string(&tree).unwrap(), "mcpstack's tree read it differently");
     assert_eq!(ours, serde_yaml::to_string(&marked).unwrap(), "marked-yaml read it differently");
     let rows: Vec<(&str, (Duration, Duration))> = vec![
-        ("mcpstack load (index + serde_yaml, paths tracked)", time(runs, || {
+        ("mcpstack load (one pass to a tree, then read, unknown keys tracked)", time(runs, || {
             black_box(config::parse(file.clone(), dir.clone(), text.clone()).unwrap());
         })),
-        ("index pass alone (yaml-rust2 events)", time(runs, || {
-            black_box(Locations::index(&text).unwrap());
+        ("mcpstack's pass alone (yaml-rust2 events to the tree)", time(runs, || {
+            black_box(yaml::read(&text).unwrap());
+        })),
+        ("the two passes before: that pass, then serde_yaml", time(runs, || {
+            black_box(yaml::read(&text).unwrap());
+            black_box(serde_yaml::from_str::<Config>(&text).unwrap());
         })),
         ("serde_yaml alone", time(runs, || {
             black_box(serde_yaml::from_str::<Config>(&text).unwrap());

@@ -86,7 +86,80 @@ pub fn read(text: &str) -> Result<Locations, Diagnostic> {
             Ok((ev, mark)) => build.on(ev, mark)?,
         }
     }
-    Ok(Locations { root: build.root })
+    let mut root = build.root;
+    if let Some(node) = root.as_mut() {
+        mend_last(node, text);
+    }
+    Ok(Locations { root })
+}
+
+/// Mends the node written last in the file (see [`end_of_file_block`]).
+fn mend_last(node: &mut Node, source: &str) {
+    match &mut node.kind {
+        Kind::Map(entries) => {
+            if let Some((_, value)) = entries.last_mut() {
+                mend_last(value, source);
+            }
+        }
+        Kind::Seq(items) => {
+            if let Some(item) = items.last_mut() {
+                mend_last(item, source);
+            }
+        }
+        Kind::Scalar { .. } => end_of_file_block(node, source),
+    }
+}
+
+/// Mends the line breaks at the end of a block scalar (`|`, `>`) that runs to the end of the
+/// file, where yaml-rust2 adds one that is not there: with no final line break (`x` at the
+/// end is `x`, not `x\n`), and with no content at all (`key: |` is empty; `|+` keeps only the
+/// empty lines written after it).
+fn end_of_file_block(node: &mut Node, source: &str) {
+    let Kind::Scalar {
+        text,
+        style: Style::Literal | Style::Folded,
+        ..
+    } = &mut node.kind
+    else {
+        return;
+    };
+    if !text.ends_with('\n') {
+        return;
+    }
+    if text.bytes().all(|b| b == b'\n') {
+        // No content: the node stands at its indicator (`|+2`), the rest of the file after
+        // that line is empty lines.
+        let Some(line) = source.split('\n').nth(node.pos.line.saturating_sub(1)) else {
+            return;
+        };
+        let header: String = line.chars().skip(node.pos.col - 1).collect();
+        if !header.starts_with(['|', '>']) {
+            return;
+        }
+        let after: usize = source
+            .split_inclusive('\n')
+            .skip(node.pos.line)
+            .filter(|l| l.ends_with('\n'))
+            .count();
+        let keep = header
+            .split_whitespace()
+            .next()
+            .is_some_and(|h| h.contains('+'));
+        *text = if keep {
+            "\n".repeat(after)
+        } else {
+            String::new()
+        };
+        return;
+    }
+    // Content whose last line is the file's last and has no line break after it.
+    let Some((_, last)) = source.rsplit_once('\n') else {
+        return;
+    };
+    let last = last.trim_start();
+    if !last.is_empty() && text[..text.len() - 1].ends_with(last) {
+        text.pop();
+    }
 }
 
 /// A YAML syntax error's message, with the parser's context after it in brackets
