@@ -407,40 +407,47 @@ impl Build {
         if anchor > 0 {
             self.anchors.insert(anchor, (node.clone(), size));
         }
-        let path = match self.open.last() {
-            Some(Open::Map { key: None, .. }) => Some(self.path()),
-            _ => None,
-        };
-        match self.open.last_mut() {
+        let first = match self.open.last_mut() {
             Some(Open::Map {
                 entries,
                 key,
                 hashed,
                 ..
             }) => match key.take() {
-                Some(k) => entries.push((k, node)),
-                None => {
-                    if let Some(first) = duplicate(entries, hashed, &node) {
-                        let name = node.key_text().to_string();
-                        let mut path = path.unwrap_or_default();
-                        path.0.push(Seg::Key(name.clone()));
-                        return Err(Diagnostic {
-                            path,
-                            pos: node.pos,
-                            message: format!("duplicate key `{name}`"),
-                            help: format!(
-                                "the first `{name}` is on line {}; keep one of them",
-                                first.line
-                            ),
-                        });
-                    }
-                    *key = Some(node);
+                Some(k) => {
+                    entries.push((k, node));
+                    return Ok(());
                 }
+                None => match duplicate(entries, hashed, &node) {
+                    Some(first) => first,
+                    None => {
+                        *key = Some(node);
+                        return Ok(());
+                    }
+                },
             },
-            Some(Open::Seq { items, .. }) => items.push(node),
-            None => self.root = Some(node),
-        }
-        Ok(())
+            Some(Open::Seq { items, .. }) => {
+                items.push(node);
+                return Ok(());
+            }
+            None => {
+                self.root = Some(node);
+                return Ok(());
+            }
+        };
+        // The path is made only for the error: the mapping awaits a key, so it ends there.
+        let name = node.key_text().to_string();
+        let mut path = self.path();
+        path.0.push(Seg::Key(name.clone()));
+        Err(Diagnostic {
+            path,
+            pos: node.pos,
+            message: format!("duplicate key `{name}`"),
+            help: format!(
+                "the first `{name}` is on line {}; keep one of them",
+                first.line
+            ),
+        })
     }
 }
 
