@@ -180,9 +180,7 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
         dir,
         text,
     };
-    if let Some(e) = problem {
-        let mut d = Diagnostic::new(e.path, e.message).help(e.help);
-        d.pos = Some(e.pos);
+    if let Some(d) = problem {
         return Err(source.error(vec![d]));
     }
     if source.locations.root().is_none() {
@@ -197,7 +195,7 @@ pub fn parse(file: PathBuf, dir: PathBuf, text: String) -> Result<(Config, Sourc
     let (parsed, unknown) = typed(source.locations.root());
     let config = match parsed {
         Ok(c) => c,
-        Err((e, path)) => return Err(source.error(vec![type_error(e, path, &source.locations)])),
+        Err((e, path)) => return Err(source.error(vec![type_error(e, path)])),
     };
     if !unknown.is_empty() {
         let schema = json_schema();
@@ -262,9 +260,9 @@ fn unknown_key(schema: &serde_json::Value, path: KeyPath) -> Diagnostic {
     d
 }
 
-/// A value of the wrong type, pointed at by its key (or item), as every other error is: the
-/// value's own place only where the path has none (the document itself).
-fn type_error(e: yaml::Error, path: serde_path_to_error::Path, at: &Locations) -> Diagnostic {
+/// A value of the wrong type, pointed at by its key (or item) as every other error is (the
+/// source fills that in): the value's own place only for the document itself.
+fn type_error(e: yaml::Error, path: serde_path_to_error::Path) -> Diagnostic {
     let key = KeyPath(
         path.iter()
             .filter_map(|s| match s {
@@ -275,8 +273,10 @@ fn type_error(e: yaml::Error, path: serde_path_to_error::Path, at: &Locations) -
             .collect(),
     );
     let missing = e.message.contains("missing field");
-    let mut d = Diagnostic::new(key.clone(), e.message);
-    d.pos = at.find(&key).or(e.pos);
+    let mut d = Diagnostic::new(key, e.message);
+    if d.path.0.is_empty() {
+        d.pos = e.pos;
+    }
     if missing {
         d = d.help("add the key; see the configuration reference in the README");
     }

@@ -72,15 +72,6 @@ pub struct Pos {
     pub col: usize,
 }
 
-/// A problem found while parsing, with its place.
-#[derive(Debug, Clone)]
-pub struct Diagnostic {
-    pub path: KeyPath,
-    pub pos: Pos,
-    pub message: String,
-    pub help: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -392,10 +392,11 @@ fn refuse_hand_edits(dir: &Path, entries: &[Entry], force: bool) -> Result<()> {
 /// function it is given, on whichever thread made it, and the part is planned, hashed and
 /// written to temporary names at once, while the next is rendered; its texts are dropped then
 /// (the commit needs the paths and hashes). When every part is in, orphans and hand edits are
-/// found and the whole is committed as `write_for` commits it: until then nothing the user sees has changed. On an error before
-/// the commit (the render's, a write's, a hand edit) the temporary files are removed, and so
-/// are the folders this run made for them, the output folder included (a run waiting for the
-/// lock makes it again). A panic leaves its temporary files to the next run, which removes them.
+/// found and the whole is committed as `write_for` commits it: until then nothing the user
+/// sees has changed. On an error before the commit (the render's, a write's, a hand edit) the
+/// temporary files are removed, and so are the folders this run made for them, the output
+/// folder included (a run waiting for the lock makes it again). A panic leaves its temporary
+/// files to the next run, which removes them.
 pub fn write_parts(
     dir: &Path,
     config_name: &str,
@@ -440,19 +441,9 @@ pub fn write_parts(
         give_up(&mut tree, &temps, &made, &missing);
         return Err(e);
     }
-    rows.sort_by(|((a, _, _), _), ((b, _, _), _)| a.cmp(b));
+    rows.sort_by(|(a, _), (b, _)| a.path.cmp(&b.path));
     temps.sort_by(|a, b| a.rel().cmp(b.rel()));
-    let (planned, hashes): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-    // The texts are written already: the entries hold none.
-    let mut entries: Vec<Entry> = planned
-        .into_iter()
-        .map(|(path, state, old)| Entry {
-            path,
-            state,
-            old,
-            new: None,
-        })
-        .collect();
+    let (mut entries, hashes): (Vec<Entry>, Vec<_>) = rows.into_iter().unzip();
     let rendered: HashSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
     let checked = plan_orphans(&mut tree, &old, &rendered, target).and_then(|orphans| {
         entries.extend(orphans);
@@ -474,8 +465,8 @@ pub fn write_parts(
 
 /// One part of a render, planned, hashed and written to temporary names by `write_parts`.
 struct Taken {
-    /// Each file's path, state and old text (see `Entry`).
-    planned: Vec<(String, State, Option<String>)>,
+    /// Each file's entry; the texts are written already, so the entries hold none.
+    planned: Vec<Entry<'static>>,
     hashes: Vec<String>,
     temps: Vec<tree::Temp>,
 }
@@ -496,7 +487,12 @@ fn take(tree: &mut tree::Tree, old: &Manifest, force: bool, files: Vec<File>) ->
                     _ => temp,
                 });
             }
-            Ok((e.path, e.state, e.old))
+            Ok(Entry {
+                path: e.path,
+                state: e.state,
+                old: e.old,
+                new: None,
+            })
         });
         match step {
             Ok(plan) => planned.push(plan),

@@ -55,6 +55,22 @@ impl<'de> Value<'de> {
         }
     }
 
+    /// A plain scalar read for one type: `parse` gives the value `visit` hands on; any other
+    /// node, or a text `parse` refuses, is the error naming what the node is.
+    fn plain_as<V: Visitor<'de>, T>(
+        self,
+        tag: Tag,
+        visitor: V,
+        parse: impl FnOnce(&str) -> Option<T>,
+        visit: impl FnOnce(V, T) -> Result<V::Value>,
+    ) -> Result<V::Value> {
+        let r = match self.plain(tag).and_then(parse) {
+            Some(v) => visit(visitor, v),
+            None => Err(self.invalid(&visitor)),
+        };
+        self.at(r)
+    }
+
     /// Whether this is the empty plain scalar (`key:` with nothing after it).
     fn is_empty(&self) -> bool {
         match self.0 {
@@ -167,21 +183,14 @@ impl<'de> de::Deserializer<'de> for Value<'de> {
         let r = match self.0.map(|n| &n.kind) {
             None => visitor.visit_none(),
             Some(Kind::Seq(items)) => visitor.visit_seq(Seq(items.iter())),
-            Some(Kind::Map(entries)) => visitor.visit_map(Map {
-                entries: entries.iter(),
-                value: None,
-            }),
+            Some(Kind::Map(entries)) => visitor.visit_map(Map::new(entries)),
             Some(Kind::Scalar { .. }) => self.scalar(visitor),
         };
         self.at(r)
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let r = match self.plain(Tag::Bool).and_then(resolve::boolean) {
-            Some(b) => visitor.visit_bool(b),
-            None => Err(self.invalid(&visitor)),
-        };
-        self.at(r)
+        self.plain_as(Tag::Bool, visitor, resolve::boolean, |v, b| v.visit_bool(b))
     }
 
     fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -195,21 +204,13 @@ impl<'de> de::Deserializer<'de> for Value<'de> {
     }
 
     fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let read = self.plain(Tag::Int).and_then(resolve::integer);
-        let r = match read.and_then(Int::as_i64) {
-            Some(v) => visitor.visit_i64(v),
-            None => Err(self.invalid(&visitor)),
-        };
-        self.at(r)
+        let parse = |t: &str| resolve::integer(t)?.as_i64();
+        self.plain_as(Tag::Int, visitor, parse, |v, n| v.visit_i64(n))
     }
 
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let read = self.plain(Tag::Int).and_then(resolve::integer);
-        let r = match read.and_then(Int::as_i128) {
-            Some(v) => visitor.visit_i128(v),
-            None => Err(self.invalid(&visitor)),
-        };
-        self.at(r)
+        let parse = |t: &str| resolve::integer(t)?.as_i128();
+        self.plain_as(Tag::Int, visitor, parse, |v, n| v.visit_i128(n))
     }
 
     fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -223,21 +224,16 @@ impl<'de> de::Deserializer<'de> for Value<'de> {
     }
 
     fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let read = self.plain(Tag::Int).and_then(resolve::integer);
-        let r = match read.and_then(Int::as_u64) {
-            Some(v) => visitor.visit_u64(v),
-            None => Err(self.invalid(&visitor)),
-        };
-        self.at(r)
+        let parse = |t: &str| resolve::integer(t)?.as_u64();
+        self.plain_as(Tag::Int, visitor, parse, |v, n| v.visit_u64(n))
     }
 
     fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let read = self.plain(Tag::Int).and_then(resolve::integer);
-        let r = match read {
-            Some(Int::Positive(m)) => visitor.visit_u128(m),
-            _ => Err(self.invalid(&visitor)),
+        let parse = |t: &str| match resolve::integer(t)? {
+            Int::Positive(m) => Some(m),
+            Int::Negative(_) => None,
         };
-        self.at(r)
+        self.plain_as(Tag::Int, visitor, parse, |v, n| v.visit_u128(n))
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -245,11 +241,7 @@ impl<'de> de::Deserializer<'de> for Value<'de> {
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let r = match self.plain(Tag::Float).and_then(resolve::float) {
-            Some(f) => visitor.visit_f64(f),
-            None => Err(self.invalid(&visitor)),
-        };
-        self.at(r)
+        self.plain_as(Tag::Float, visitor, resolve::float, |v, f| v.visit_f64(f))
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -365,14 +357,8 @@ impl<'de> de::Deserializer<'de> for Value<'de> {
     /// A mapping; an empty value (`key:`) is an empty one.
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let r = match self.0.map(|n| &n.kind) {
-            Some(Kind::Map(entries)) => visitor.visit_map(Map {
-                entries: entries.iter(),
-                value: None,
-            }),
-            _ if self.is_empty() => visitor.visit_map(Map {
-                entries: [].iter(),
-                value: None,
-            }),
+            Some(Kind::Map(entries)) => visitor.visit_map(Map::new(entries)),
+            _ if self.is_empty() => visitor.visit_map(Map::new(&[])),
             _ => Err(self.invalid(&visitor)),
         };
         self.at(r)
@@ -441,6 +427,15 @@ impl<'de> de::SeqAccess<'de> for Seq<'de> {
 struct Map<'de> {
     entries: std::slice::Iter<'de, (Node, Node)>,
     value: Option<&'de Node>,
+}
+
+impl<'de> Map<'de> {
+    fn new(entries: &'de [(Node, Node)]) -> Self {
+        Map {
+            entries: entries.iter(),
+            value: None,
+        }
+    }
 }
 
 impl<'de> de::MapAccess<'de> for Map<'de> {

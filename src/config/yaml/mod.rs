@@ -3,16 +3,18 @@
 //!
 //! One pass over the parser's events builds the tree and enforces the limits on depth,
 //! aliases, duplicate keys and tags; the tree is also the index every error's line is looked
-//! up in ([`Locations`]). Plain scalars are resolved as serde_yaml resolves them (YAML 1.2's core schema), so
-//! a file reads as it did when serde_yaml read it in a second pass; the tests compare the two
-//! on every kind of value in every type the configuration has.
+//! up in ([`Locations`]). Plain scalars are resolved as serde_yaml resolves them (YAML 1.2's
+//! core schema), so a file reads as it did when serde_yaml read it in a second pass; the
+//! tests compare the two on every kind of value in every type the configuration has.
 
 mod de;
 mod resolve;
 mod tree;
 
 pub use de::{Error, Value};
-pub use tree::{read, Kind, Node, Style, Tag, MAX_ALIASES, MAX_DEPTH, MAX_EXPANDED_NODES};
+pub use tree::{read, Node};
+
+use tree::Kind;
 
 use super::location::{KeyPath, Pos, Seg};
 

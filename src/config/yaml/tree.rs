@@ -1,8 +1,9 @@
 //! The tree: nodes with positions, built in the one pass over the parser's events that also
 //! enforces the limits on a configuration's shape.
 
-use super::super::location::{Diagnostic, KeyPath, Pos, Seg};
+use super::super::location::{KeyPath, Pos, Seg};
 use super::Locations;
+use crate::error::Diagnostic;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use yaml_rust2::parser::{Event, Parser};
@@ -10,11 +11,11 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Limits on the shape of a configuration, checked while parsing (in linear time) before any
 /// value is read.
-pub const MAX_DEPTH: usize = 64;
+const MAX_DEPTH: usize = 64;
 /// Alias uses (`*name`) in one file.
-pub const MAX_ALIASES: usize = 100;
+const MAX_ALIASES: usize = 100;
 /// Nodes after expanding every alias: stops "billion laughs" files.
-pub const MAX_EXPANDED_NODES: usize = 100_000;
+const MAX_EXPANDED_NODES: usize = 100_000;
 
 /// One value of the file and where it starts.
 #[derive(Debug, Clone)]
@@ -190,23 +191,22 @@ const DEPTH_HELP: &str = "mcp-stack.yaml needs a handful of levels: flatten this
 const HASHED_FROM: usize = 16;
 
 /// A container being built.
-enum Open {
+struct Open {
+    pos: Pos,
+    anchor: usize,
+    /// Expanded node count when it started (for the size of its anchor).
+    start: usize,
+    body: Body,
+}
+
+enum Body {
     Map {
-        pos: Pos,
-        anchor: usize,
-        /// Expanded node count when it started (for the size of its anchor).
-        start: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
         /// Key hash → the first entry with it, for large mappings.
         hashed: HashMap<u64, usize>,
     },
-    Seq {
-        pos: Pos,
-        anchor: usize,
-        start: usize,
-        items: Vec<Node>,
-    },
+    Seq(Vec<Node>),
 }
 
 #[derive(Default)]
@@ -234,22 +234,19 @@ impl Build {
     fn path(&self) -> KeyPath {
         let mut segs = Vec::new();
         for open in &self.open {
-            match open {
-                Open::Map { key: Some(k), .. } => segs.push(Seg::Key(k.key_text().into())),
-                Open::Map { key: None, .. } => break,
-                Open::Seq { items, .. } => segs.push(Seg::Index(items.len())),
+            match &open.body {
+                Body::Map { key: Some(k), .. } => segs.push(Seg::Key(k.key_text().into())),
+                Body::Map { key: None, .. } => break,
+                Body::Seq(items) => segs.push(Seg::Index(items.len())),
             }
         }
         KeyPath(segs)
     }
 
     fn fail(&self, mark: &Marker, message: String, help: &str) -> Diagnostic {
-        Diagnostic {
-            path: self.path(),
-            pos: pos(mark),
-            message,
-            help: help.into(),
-        }
+        let mut d = Diagnostic::new(self.path(), message).help(help);
+        d.pos = Some(pos(mark));
+        d
     }
 
     fn on(&mut self, ev: Event, mark: Marker) -> Result<(), Diagnostic> {
@@ -312,58 +309,35 @@ impl Build {
                     return Err(self.fail(&mark, too_deep(), DEPTH_HELP));
                 }
                 self.count(&mark, 1)?;
-                let (pos, start) = (pos(&mark), self.nodes);
-                self.open.push(if is_map {
-                    Open::Map {
-                        pos,
-                        anchor,
-                        start,
+                let body = if is_map {
+                    Body::Map {
                         entries: Vec::new(),
                         key: None,
                         hashed: HashMap::new(),
                     }
                 } else {
-                    Open::Seq {
-                        pos,
-                        anchor,
-                        start,
-                        items: Vec::new(),
-                    }
+                    Body::Seq(Vec::new())
+                };
+                self.open.push(Open {
+                    pos: pos(&mark),
+                    anchor,
+                    start: self.nodes,
+                    body,
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                let (node, anchor, start) = match self.open.pop() {
-                    Some(Open::Map {
-                        pos,
-                        anchor,
-                        start,
-                        entries,
-                        ..
-                    }) => (
-                        Node {
-                            pos,
-                            kind: Kind::Map(entries),
-                        },
-                        anchor,
-                        start,
-                    ),
-                    Some(Open::Seq {
-                        pos,
-                        anchor,
-                        start,
-                        items,
-                    }) => (
-                        Node {
-                            pos,
-                            kind: Kind::Seq(items),
-                        },
-                        anchor,
-                        start,
-                    ),
-                    None => return Ok(()),
+                let Some(open) = self.open.pop() else {
+                    return Ok(());
                 };
-                let size = self.nodes - start + 1;
-                self.done(node, anchor, size)?;
+                let kind = match open.body {
+                    Body::Map { entries, .. } => Kind::Map(entries),
+                    Body::Seq(items) => Kind::Seq(items),
+                };
+                let node = Node {
+                    pos: open.pos,
+                    kind,
+                };
+                self.done(node, open.anchor, self.nodes - open.start + 1)?;
             }
             _ => {}
         }
@@ -382,8 +356,12 @@ impl Build {
             "remove the tag: mcp-stack.yaml uses plain values",
         );
         // Point at the key the tagged value belongs to.
-        if let Some(Open::Map { key: Some(k), .. }) = self.open.last() {
-            d.pos = k.pos;
+        if let Some(Open {
+            body: Body::Map { key: Some(k), .. },
+            ..
+        }) = self.open.last()
+        {
+            d.pos = Some(k.pos);
         }
         Err(d)
     }
@@ -407,12 +385,11 @@ impl Build {
         if anchor > 0 {
             self.anchors.insert(anchor, (node.clone(), size));
         }
-        let first = match self.open.last_mut() {
-            Some(Open::Map {
+        let first = match self.open.last_mut().map(|o| &mut o.body) {
+            Some(Body::Map {
                 entries,
                 key,
                 hashed,
-                ..
             }) => match key.take() {
                 Some(k) => {
                     entries.push((k, node));
@@ -426,7 +403,7 @@ impl Build {
                     }
                 },
             },
-            Some(Open::Seq { items, .. }) => {
+            Some(Body::Seq(items)) => {
                 items.push(node);
                 return Ok(());
             }
@@ -439,15 +416,12 @@ impl Build {
         let name = node.key_text().to_string();
         let mut path = self.path();
         path.0.push(Seg::Key(name.clone()));
-        Err(Diagnostic {
-            path,
-            pos: node.pos,
-            message: format!("duplicate key `{name}`"),
-            help: format!(
-                "the first `{name}` is on line {}; keep one of them",
-                first.line
-            ),
-        })
+        let mut d = Diagnostic::new(path, format!("duplicate key `{name}`")).help(format!(
+            "the first `{name}` is on line {}; keep one of them",
+            first.line
+        ));
+        d.pos = Some(node.pos);
+        Err(d)
     }
 }
 
